@@ -1,0 +1,287 @@
+"""The course chat over WebSockets: ``/ws/chat/room/<course_id>/``.
+
+Protocol (JSON text frames):
+
+client → server
+    {"type": "message", "text": "..."}      send a message (1–2,000 characters after trimming)
+    {"type": "history", "before": <id>}     the 50 messages older than <id>
+    {"type": "delete", "id": <id>}          remove a message (course instructor and editors)
+    {"type": "ping"}                        keep presence fresh (every 30 s)
+
+server → client
+    {"type": "history", "messages": [...], "has_more": bool, "before": <id> | null}
+    {"type": "message", "message": {...}}   a new message (stored before it is sent)
+    {"type": "deleted", "id": <id>}
+    {"type": "presence", "users": [{"id", "name", "role"}]}
+    {"type": "error", "code": "...", "message": "..."}   the connection stays open
+    {"type": "pong"}                        the answer to a ping
+
+Connections are closed with 4401 (not logged in), 4403 (not a member of the course, or no
+longer enrolled), 4404 (no such live course), 4429 (flooding) and 4503 (chat unavailable:
+the channel layer cannot be reached). 4401, 4403 and 4404 at connect time come right after
+the handshake is accepted, with nothing sent in between, so that browsers see them; when the
+channel layer cannot be reached at connect time the handshake itself is refused. Only
+enrolled students, the course's instructor, editors and superusers may join
+(learning.access.can_study).
+"""
+
+import json
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+from chat import services
+from chat.models import MAX_LENGTH
+
+logger = logging.getLogger(__name__)
+
+MAX_FRAME_BYTES = 8 * 1024
+RATE_LIMIT = 5  # messages per user ...
+RATE_WINDOW = 5  # ... in this many seconds
+FLOOD_LIMIT = 20  # refused frames per connection before it is closed
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_FLOOD = 4429
+CLOSE_UNAVAILABLE = 4503
+
+# What a channel layer raises when its server goes away (redis-py wraps socket errors).
+CHANNEL_LAYER_ERRORS = (RedisError, OSError)
+
+
+def room_group(course_id):
+    return f"chat.course.{course_id}"
+
+
+def user_group(user_id):
+    return f"chat.user.{user_id}"
+
+
+class ChatConsumer(AsyncWebsocketConsumer):
+    course = None
+    accepted = False
+
+    async def __call__(self, scope, receive, send):
+        # The consumer waits on the channel layer for room events all the time. If Redis goes
+        # away that wait raises, which would end the consumer with an exception: daphne closes
+        # the socket with 1011 and logs a crash. Tell the client the chat is unavailable instead.
+        try:
+            await super().__call__(scope, receive, send)
+        except CHANNEL_LAYER_ERRORS:
+            logger.warning("Chat unavailable: lost the channel layer", exc_info=True)
+            await self.lost_channel_layer()
+
+    async def lost_channel_layer(self):
+        if not self.accepted:  # refused: nothing to tell, nothing to undo
+            return
+        try:
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "unavailable",
+                    "message": "The chat is unavailable right now; trying again shortly.",
+                }
+            )
+            await self.close(code=CLOSE_UNAVAILABLE)
+        except Exception:  # the client may be gone already
+            logger.debug("Could not tell the client the chat is unavailable", exc_info=True)
+        await database_sync_to_async(services.leave)(self.channel_name)
+
+    async def connect(self):
+        user = self.scope["user"]
+        if not user.is_authenticated:
+            await self.refuse_connection(CLOSE_UNAUTHENTICATED)
+            return
+        course_id = self.scope["url_route"]["kwargs"]["course_id"]
+        course = await database_sync_to_async(services.room_course)(course_id)
+        if course is None:
+            await self.refuse_connection(CLOSE_NOT_FOUND)
+            return
+        if not await database_sync_to_async(services.may_join)(user, course):
+            await self.refuse_connection(CLOSE_FORBIDDEN)
+            return
+        self.course = course
+        self.user = user
+        self.refused = 0
+        self.can_moderate = await database_sync_to_async(services.may_moderate)(user, course)
+        try:
+            await self.channel_layer.group_add(room_group(course.pk), self.channel_name)
+            await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+        except Exception:
+            logger.exception("Chat unavailable: cannot reach the channel layer")
+            # A refused handshake (HTTP 403; browsers report 1006), not accept-then-close: the
+            # page backs off exponentially after failed handshakes, but starts again from its
+            # first delay after every successful open.
+            await self.close(code=CLOSE_UNAVAILABLE)
+            return
+        await self.accept()
+        self.accepted = True
+        messages, has_more = await database_sync_to_async(services.history)(course)
+        await self.send_json({"type": "history", "messages": messages, "has_more": has_more})
+        await database_sync_to_async(services.enter)(course, user, self.channel_name)
+        await self.broadcast_presence()
+
+    async def refuse_connection(self, code):
+        """Close with ``code`` so that the browser sees it: closing before the handshake is
+        accepted makes the server answer HTTP 403, and the browser reports only 1006. Nothing is
+        sent in between."""
+        await self.accept()
+        await self.close(code=code)
+
+    async def disconnect(self, code):
+        if self.course is None:
+            return
+        await database_sync_to_async(services.leave)(self.channel_name)
+        try:
+            await self.channel_layer.group_discard(room_group(self.course.pk), self.channel_name)
+            await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
+            await self.broadcast_presence()
+        except Exception:
+            logger.warning("Could not leave the chat groups cleanly", exc_info=True)
+
+    # --- frames from the browser ---------------------------------------------------------------
+    async def receive(self, text_data=None, bytes_data=None):
+        if text_data is None:
+            await self.refuse("invalid", "Send JSON text frames.")
+            return
+        if len(text_data.encode()) > MAX_FRAME_BYTES:
+            await self.refuse("too_large", "That frame is too large.")
+            return
+        try:
+            frame = json.loads(text_data)
+        except ValueError:
+            await self.refuse("invalid", "That frame is not valid JSON.")
+            return
+        kind = frame.get("type") if isinstance(frame, dict) else None
+        handler = {
+            "message": self.on_message,
+            "history": self.on_history,
+            "delete": self.on_delete,
+            "ping": self.on_ping,
+        }.get(kind)
+        if handler is None:
+            await self.refuse("invalid", "Unknown frame type.")
+            return
+        await handler(frame)
+
+    async def on_message(self, frame):
+        text = frame.get("text")
+        if not isinstance(text, str):
+            await self.refuse("invalid", "A message needs a text.")
+            return
+        text = text.strip()
+        if not text:
+            await self.refuse("empty", "Write something first.")
+            return
+        if len(text) > MAX_LENGTH:
+            await self.refuse("too_long", f"Messages are at most {MAX_LENGTH} characters.")
+            return
+        if not await database_sync_to_async(self.within_rate_limit)():
+            await self.refuse("rate_limited", "You are sending too fast: wait a few seconds.")
+            return
+        # Stored first: a message that reached anyone is in the database.
+        message = await database_sync_to_async(services.store)(self.course, self.user, text)
+        payload = services.serialize(message, self.course)
+        if not await self.group_send({"type": "chat.message", "message": payload}):
+            await self.send_json(
+                {
+                    "type": "error",
+                    "code": "unavailable",
+                    "message": "The chat is unavailable right now; your message was saved.",
+                }
+            )
+
+    async def on_history(self, frame):
+        before = frame.get("before")
+        if not isinstance(before, int) or isinstance(before, bool) or before < 1:
+            await self.refuse("invalid", "“before” must be a message id.")
+            return
+        messages, has_more = await database_sync_to_async(services.history)(self.course, before)
+        await self.send_json(
+            {"type": "history", "messages": messages, "has_more": has_more, "before": before}
+        )
+
+    async def on_delete(self, frame):
+        message_id = frame.get("id")
+        if not self.can_moderate:
+            await self.refuse("forbidden", "Only the instructor and editors can delete messages.")
+            return
+        if not isinstance(message_id, int) or isinstance(message_id, bool):
+            await self.refuse("invalid", "“id” must be a message id.")
+            return
+        if not await database_sync_to_async(services.delete)(self.course, message_id):
+            await self.send_json(
+                {"type": "error", "code": "not_found", "message": "No such message."}
+            )
+        # The post_delete signal (chat.signals) tells the room.
+
+    async def on_ping(self, frame):
+        await database_sync_to_async(services.seen)(self.channel_name)
+        await self.send_json({"type": "pong"})
+
+    # --- events from the channel layer -----------------------------------------------------------
+    async def chat_message(self, event):
+        await self.send_json({"type": "message", "message": event["message"]})
+
+    async def chat_deleted(self, event):
+        await self.send_json({"type": "deleted", "id": event["id"]})
+
+    async def chat_presence(self, event):
+        await self.send_json({"type": "presence", "users": event["users"]})
+
+    async def membership_ended(self, event):
+        """The user left the course (or was removed) while connected: stop serving them."""
+        if self.course is not None and event["course_id"] == self.course.pk:
+            still_allowed = await database_sync_to_async(services.may_join)(self.user, self.course)
+            if not still_allowed:
+                await self.send_json(
+                    {
+                        "type": "error",
+                        "code": "not_member",
+                        "message": "You are no longer enrolled in this course.",
+                    }
+                )
+                await self.close(code=CLOSE_FORBIDDEN)
+
+    # --- helpers ------------------------------------------------------------------------------
+    async def send_json(self, content):
+        await self.send(text_data=json.dumps(content))
+
+    async def refuse(self, code, message):
+        """An error frame; too many of them from one connection and it is closed."""
+        self.refused += 1
+        if self.refused > FLOOD_LIMIT:
+            await self.close(code=CLOSE_FLOOD)
+            return
+        await self.send_json({"type": "error", "code": code, "message": message})
+
+    def within_rate_limit(self):
+        """At most RATE_LIMIT messages per user per window, across connections and processes."""
+        key = f"chat-rate:{self.user.pk}:{int(time.time() // RATE_WINDOW)}"
+        cache.add(key, 0, RATE_WINDOW * 2)
+        try:
+            count = cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, RATE_WINDOW * 2)
+            count = 1
+        # django-redis ignores the errors of an unreachable Redis (IGNORE_EXCEPTIONS) and returns
+        # None: the limit cannot be counted then, and is not enforced.
+        return count is None or count <= RATE_LIMIT
+
+    async def group_send(self, event):
+        """Send ``event`` to the room; False when the channel layer cannot be reached."""
+        try:
+            await self.channel_layer.group_send(room_group(self.course.pk), event)
+        except Exception:
+            logger.exception("Chat unavailable: cannot reach the channel layer")
+            return False
+        return True
+
+    async def broadcast_presence(self):
+        users = await database_sync_to_async(services.online)(self.course)
+        await self.group_send({"type": "chat.presence", "users": users})

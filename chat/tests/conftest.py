@@ -1,0 +1,57 @@
+"""Fixtures for the chat's transactional test modules."""
+
+import json
+
+import pytest
+
+
+def _migrations_content_types(connection):
+    rows = json.loads(connection._test_serialized_contents)
+    return rows, {
+        (row["pk"], row["fields"]["app_label"], row["fields"]["model"])
+        for row in rows
+        if row["model"] == "contenttypes.contenttype"
+    }
+
+
+def _holds_migrated_data(connection, content_types):
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Site
+
+    found = set(ContentType.objects.values_list("pk", "app_label", "model"))
+    return found == content_types and Site.objects.filter(is_default_site=True).exists()
+
+
+def _restore(connection, rows):
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+
+    call_command(
+        "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
+    )
+    # Content types first: a Wagtail page being restored looks its own up.
+    rows = sorted(rows, key=lambda row: row["model"] != "contenttypes.contenttype")
+    ContentType.objects.clear_cache()
+    connection.creation.deserialize_db_from_string(json.dumps(rows))
+
+
+@pytest.fixture(scope="module")
+def migrated_data(django_db_setup, django_db_blocker):
+    """The migrations' data (default Site and HomePage, groups, content types under their ids)
+    around a module of tests marked ``transaction=True, serialized_rollback=True``.
+
+    serialized_rollback keeps it between the module's own tests, but only when each test
+    starts from empty tables or from that data: a transactional test without it that ran
+    before leaves content types recreated under new ids (its flush's post_migrate). This puts
+    the data back before the module's first test when it is not there, and after its last one,
+    whose flush leaves the tables empty for whatever runs next.
+    """
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        rows, content_types = _migrations_content_types(connection)
+        if not _holds_migrated_data(connection, content_types):
+            _restore(connection, rows)
+    yield
+    with django_db_blocker.unblock():
+        _restore(connection, rows)

@@ -1,0 +1,33 @@
+"""Tests: fast hashing, isolated Redis keys, files written to a temporary folder."""
+
+import os
+import tempfile
+from pathlib import Path
+
+from . import environment as env
+from .base import *  # noqa: F403
+from .base import CACHES, CHANNEL_LAYERS, REDIS_URL
+
+SECRET_KEY = "test-only-key"
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="learning-test-media-"))
+STATIC_ROOT = tempfile.mkdtemp(prefix="learning-test-static-")
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+WAGTAILADMIN_BASE_URL = "http://testserver"
+
+# Off unless a test turns it on (learning/tests/test_page_cache.py): the cache outlives each
+# test's database rollback, so a page cached by one test would be served to the next.
+PAGE_CACHE_SECONDS = 0
+
+if REDIS_URL:
+    # The Redis server is shared with everything on the machine: keep to our own keys. Server
+    # processes started by a test (chat/tests/test_two_processes.py) are given one to share.
+    _prefix = env.get("LEARNING_TEST_REDIS_PREFIX") or f"learning-test-{os.getpid()}"
+    CACHES["default"]["KEY_PREFIX"] = _prefix
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{_prefix}:asgi"
+
+# Static files straight from the app folders (server processes started by tests have no
+# collected static files).
+WHITENOISE_USE_FINDERS = True

@@ -1,0 +1,171 @@
+"""Fixtures shared by every app's tests: the demo roles' users and a small page tree.
+
+The test database is migrated, so it already holds the default Site with its HomePage and the
+Instructors and Editors groups made by the data migrations.
+"""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from wagtail.models import Site
+
+from learning.tests import factories
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+def make_user(username, group=None, **extra):
+    user = get_user_model().objects.create_user(
+        username=username, email=f"{username}@example.com", password=PASSWORD, **extra
+    )
+    if group:
+        user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+@pytest.fixture
+def home(db):
+    return Site.objects.get(is_default_site=True).root_page.specific
+
+
+@pytest.fixture
+def instructor(db):
+    return make_user("instructor", "Instructors", first_name="Ida", last_name="Instructor")
+
+
+@pytest.fixture
+def other_instructor(db):
+    return make_user("instructor2", "Instructors", first_name="Otto", last_name="Other")
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("editor", "Editors")
+
+
+@pytest.fixture
+def student(db):
+    return make_user("student")
+
+
+@pytest.fixture
+def superuser(db):
+    return make_user("admin", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def subject(home):
+    return factories.SubjectPageFactory(parent=home, title="Mathematics", slug="mathematics")
+
+
+@pytest.fixture
+def course(subject, instructor):
+    return factories.CoursePageFactory(
+        parent=subject, title="Calculus", slug="calculus", owner=instructor
+    )
+
+
+@pytest.fixture
+def module(course, instructor):
+    return factories.ModulePageFactory(
+        parent=course, title="Limits", slug="limits", owner=instructor
+    )
+
+
+@pytest.fixture
+def other_course(subject, other_instructor):
+    return factories.CoursePageFactory(
+        parent=subject, title="Algebra", slug="algebra", owner=other_instructor
+    )
+
+
+@pytest.fixture
+def other_module(other_course, other_instructor):
+    return factories.ModulePageFactory(
+        parent=other_course, title="Groups", slug="groups", owner=other_instructor
+    )
+
+
+@pytest.fixture
+def enrolled_student(student, course):
+    from learning.models import Enrollment
+
+    Enrollment.objects.create(user=student, course=course)
+    return student
+
+
+@pytest.fixture
+def student_client(client, enrolled_student):
+    """A browser logged in as a student enrolled in ``course``: the reader of its modules."""
+    client.force_login(enrolled_student)
+    return client
+
+
+# --- transactional tests must not take the migrations' data away from the tests after them -----
+#
+# A transactional test (live server, WebSocket consumer, several processes) ends with a flush of
+# every table, which removes what the data migrations created: Wagtail's root page and
+# collection, the default Site and its HomePage, the Instructors and Editors groups. The
+# database is serialized once after migrating, and put back after each transactional test.
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.db import connections
+
+    with django_db_blocker.unblock():
+        for connection in connections.all():
+            connection._learning_test_db_name = connection.settings_dict["NAME"]
+            if not hasattr(connection, "_test_serialized_contents"):
+                connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+
+
+def restore_migrated_data():
+    import json
+
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] != getattr(connection, "_learning_test_db_name", None):
+        return  # not connected to the test database: leave it alone
+    call_command(
+        "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
+    )
+    # Content types first: a Wagtail page being restored looks its own up, and would create it
+    # under a new id if it were not there yet.
+    rows = json.loads(connection._test_serialized_contents)
+    rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
+    ContentType.objects.clear_cache()
+    connection.creation.deserialize_db_from_string(json.dumps(rows))
+
+
+def _is_transactional(item):
+    marker = item.get_closest_marker("django_db")
+    if marker is None:
+        return "transactional_db" in getattr(item, "fixturenames", ()) or "live_server" in getattr(
+            item, "fixturenames", ()
+        )
+    return bool(marker.kwargs.get("transaction") or (marker.args and marker.args[0]))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    yield  # every fixture of the test, including the flush, is torn down by now
+    # After the session's last test the test database is already destroyed and the connection
+    # points at the real one again: never touch it.
+    if nextitem is not None and _is_transactional(item):
+        from pytest_django.plugin import blocking_manager_key
+
+        with item.config.stash[blocking_manager_key].unblock():
+            restore_migrated_data()
+
+
+def clear_cache():
+    """Empty this test run's cache keys only: never FLUSHDB on the machine's shared Redis."""
+    from django.core.cache import cache
+
+    if hasattr(cache, "delete_pattern"):
+        cache.delete_pattern("*")
+    else:
+        cache.clear()

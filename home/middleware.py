@@ -1,0 +1,104 @@
+"""Course subdomains: ``<course-slug>.<site domain>`` redirects to the course's page.
+
+As in the seed project, every course has a short address on its own subdomain. The host is
+validated by Django first (``request.get_host()`` raises for hosts outside ALLOWED_HOSTS), then
+matched against the hostnames of the Wagtail sites: the bare domain and ``www.`` pass through,
+a known course slug redirects to the course on the main domain, and an unknown slug is a 404.
+"""
+
+from urllib.parse import urlsplit
+
+from django.http import Http404, HttpResponsePermanentRedirect
+from wagtail.models import Site
+
+
+class CourseSubdomainMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    # Probes must answer whatever the host, without touching the database or the cache.
+    SKIP_PATHS = frozenset({"/healthz", "/readyz"})
+
+    def __call__(self, request):
+        if request.path in self.SKIP_PATHS:
+            return self.get_response(request)
+        return self.redirect(request) or self.get_response(request)
+
+    def redirect(self, request):
+        host = urlsplit("//" + request.get_host()).hostname or ""  # validated, port dropped
+        if not host or ":" in host or host.replace(".", "").isdigit():
+            return None  # an IP address has no subdomains
+        for root in Site.get_site_root_paths():
+            parts = urlsplit(root.root_url)
+            domain = (parts.hostname or "").lower()
+            if not domain or host in (domain, f"www.{domain}") or not host.endswith("." + domain):
+                continue
+            label = host[: -len(domain) - 1]
+            if "." in label:
+                continue
+            return HttpResponsePermanentRedirect(self.course_url(request, root, label))
+        return None
+
+    def course_url(self, request, root, slug):
+        from learning.models import CoursePage, with_live_parent
+
+        course = (
+            with_live_parent(CoursePage.objects.live().public())
+            .filter(slug=slug, url_path__startswith=root.root_path)
+            .order_by("path")
+            .values_list("url_path", flat=True)
+            .first()
+        )
+        if course is None:
+            raise Http404("No course has that address.")
+        # The port the visitor typed is in the Host header; request.get_port() is the server's.
+        port = urlsplit("//" + request.get_host()).port
+        netloc = urlsplit(root.root_url).hostname
+        if port and port != {"http": 80, "https": 443}.get(request.scheme):
+            netloc = f"{netloc}:{port}"
+        return f"{request.scheme}://{netloc}/{course[len(root.root_path) :]}"
+
+
+class ContentSecurityPolicyMiddleware:
+    """Adds settings.CONTENT_SECURITY_POLICY to public pages (not the Wagtail or Django admin)."""
+
+    EXEMPT_PREFIXES = ("/admin/", "/django-admin/")
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.policy = getattr(settings, "CONTENT_SECURITY_POLICY", "")
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if self.policy and not request.path.startswith(self.EXEMPT_PREFIXES):
+            response.headers.setdefault("Content-Security-Policy", self.policy)
+        return response
+
+
+class DatabaseUnavailableMiddleware:
+    """A lost database connection answers 503 with a plain page, not a stack trace.
+
+    Django reconnects by itself on the next request (CONN_HEALTH_CHECKS for persistent
+    connections), so the site recovers as soon as the database is back.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        import logging
+
+        from django.db import InterfaceError, OperationalError
+        from django.template.response import TemplateResponse
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        logging.getLogger("home").error("Database unavailable: %s", exception)
+        response = TemplateResponse(request, "503.html", status=503)
+        response["Retry-After"] = "30"
+        return response.render()

@@ -1,0 +1,68 @@
+"""The site root page and the custom user model."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.db.models.functions import Lower
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from learning.permissions import CoursePermissionsMixin
+
+
+class User(AbstractUser):
+    """The site's user. Custom from the first migration so it can grow without pain."""
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~models.Q(email=""),
+                name="home_user_email_ci_unique",
+                violation_error_message="A user with that e-mail address already exists.",
+            )
+        ]
+
+    @property
+    def display_name(self):
+        return self.get_full_name() or self.username
+
+
+class HomePage(CoursePermissionsMixin, Page):
+    """The root of a site: lists the subjects and the most recently published courses."""
+
+    intro = RichTextField(blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["learning.SubjectPage"]
+
+    recent_course_count = 6
+
+    def get_context(self, request, *args, **kwargs):
+        from learning.models import (
+            CoursePage,
+            SubjectPage,
+            annotate_module_counts,
+            with_live_parent,
+        )
+
+        context = super().get_context(request, *args, **kwargs)
+        subjects = list(SubjectPage.objects.child_of(self).live().public().specific())
+        course_counts = CoursePage.live_counts_by_subject(subjects)
+        for subject in subjects:
+            subject.course_count = course_counts.get(subject.path, 0)
+        recent = list(
+            with_live_parent(CoursePage.objects.descendant_of(self))
+            .live()
+            .public()
+            .select_related("owner", "image")
+            .prefetch_related("image__renditions")
+            .order_by("-first_published_at")[: self.recent_course_count]
+        )
+        annotate_module_counts(recent)
+        context["subjects"] = subjects
+        context["recent_courses"] = recent
+        return context

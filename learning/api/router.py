@@ -1,0 +1,33 @@
+"""The /api/v2/ router: Wagtail's standard endpoints plus subjects and courses."""
+
+from wagtail.api.v2.router import WagtailAPIRouter
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.documents.api.v2.views import DocumentsAPIViewSet
+from wagtail.images.api.v2.views import ImagesAPIViewSet
+
+from learning.api.authentication import AUTHENTICATION_CLASSES
+from learning.api.filters import with_safe_search
+from learning.api.views import CoursesAPIViewSet, SubjectsAPIViewSet
+
+
+class Pages(PagesAPIViewSet):
+    authentication_classes = AUTHENTICATION_CLASSES
+    filter_backends = with_safe_search(PagesAPIViewSet.filter_backends)
+
+
+class Images(ImagesAPIViewSet):
+    authentication_classes = AUTHENTICATION_CLASSES
+    filter_backends = with_safe_search(ImagesAPIViewSet.filter_backends)
+
+
+class Documents(DocumentsAPIViewSet):
+    authentication_classes = AUTHENTICATION_CLASSES
+    filter_backends = with_safe_search(DocumentsAPIViewSet.filter_backends)
+
+
+api_router = WagtailAPIRouter("wagtailapi")
+api_router.register_endpoint("pages", Pages)
+api_router.register_endpoint("images", Images)
+api_router.register_endpoint("documents", Documents)
+api_router.register_endpoint("subjects", SubjectsAPIViewSet)
+api_router.register_endpoint("courses", CoursesAPIViewSet)

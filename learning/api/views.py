@@ -1,0 +1,259 @@
+"""The learning endpoints of the Wagtail API v2: subjects, courses, enroll, contents, me.
+
+Module bodies are served by ``courses/<id>/contents/`` only, behind the same rule as the
+module pages (learning.access.can_study); no other endpoint exposes them (ModulePage has no
+``body`` API field, and Wagtail's API never calls a page's ``serve()``).
+"""
+
+from django.db import IntegrityError, transaction
+from django.urls import path
+from rest_framework import permissions, status
+from rest_framework.exceptions import NotAuthenticated, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+from wagtail.api.v2.utils import BadRequestError
+from wagtail.api.v2.views import PagesAPIViewSet
+from wagtail.models import Page, PageViewRestriction
+
+from learning.access import can_study
+from learning.api.authentication import AUTHENTICATION_CLASSES
+from learning.api.filters import with_safe_search
+from learning.models import (
+    CoursePage,
+    Enrollment,
+    ModulePage,
+    SubjectPage,
+    live_modules_under,
+    with_live_parent,
+)
+from learning.progress import progress_for_courses
+
+
+def related_data_for(courses_or_subjects):
+    """Subjects, module titles and course counts for a page of results, in a few queries."""
+    objects = list(courses_or_subjects)
+    courses = [obj for obj in objects if isinstance(obj, CoursePage)]
+    subjects = [obj for obj in objects if isinstance(obj, SubjectPage)]
+    step = Page.steplen
+    related = {"subject": {}, "modules": {}, "course_count": {}}
+    if courses:
+        parent_paths = {course.path[:-step] for course in courses}
+        parents = {
+            subject.path: subject
+            for subject in SubjectPage.objects.filter(path__in=parent_paths).only(
+                "id", "title", "slug", "path"
+            )
+        }
+        titles = {course.pk: [] for course in courses}
+        by_path = {course.path: course.pk for course in courses}
+        # Not even the title of a view-restricted module.
+        modules = live_modules_under(courses).public()
+        for module in modules.only("id", "title", "slug", "path"):
+            titles[by_path[module.path[:-step]]].append(
+                {"id": module.pk, "title": module.title, "slug": module.slug}
+            )
+        for course in courses:
+            parent = parents.get(course.path[:-step])
+            related["subject"][course.pk] = (
+                {"id": parent.pk, "title": parent.title, "slug": parent.slug} if parent else None
+            )
+            related["modules"][course.pk] = titles[course.pk]
+    if subjects:
+        counts = CoursePage.live_counts_by_subject(subjects)
+        related["course_count"] = {s.pk: counts.get(s.path, 0) for s in subjects}
+    return related
+
+
+class PrefetchedListingMixin:
+    """Computes ``self.related`` for the page of results before serializing it."""
+
+    related = None
+
+    def listing_view(self, request):
+        queryset = self.get_queryset()
+        self.check_query_parameters(queryset)
+        queryset = self.filter_queryset(queryset)
+        page = list(self.paginate_queryset(queryset))
+        self.related = related_data_for(page)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def detail_view(self, request, pk):
+        instance = self.get_object()
+        self.related = related_data_for([instance])
+        return Response(self.get_serializer(instance).data)
+
+
+class SubjectsAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
+    name = "subjects"
+    model = SubjectPage
+    authentication_classes = AUTHENTICATION_CLASSES
+    filter_backends = with_safe_search(PagesAPIViewSet.filter_backends)
+    listing_default_fields = PagesAPIViewSet.listing_default_fields + ["course_count"]
+    nested_default_fields = PagesAPIViewSet.nested_default_fields + ["slug"]
+
+    def get_queryset(self):
+        return (
+            SubjectPage.objects.filter(pk__in=self.get_base_queryset().values_list("pk", flat=True))
+            .select_related("locale")  # the "locale" meta field of ?fields=*
+            .order_by("path")
+        )
+
+
+class CourseFilter:
+    """``?subject=<id or slug>`` and ``?level=<level>``; a value that matches nothing is a 400."""
+
+    def filter_queryset(self, request, queryset, view):
+        subject = request.GET.get("subject")
+        if subject:
+            subjects = SubjectPage.objects.live().public()  # a private one "does not exist"
+            if not (subject.isascii() and subject.isdigit()):  # "²".isdigit() is true
+                subjects = subjects.filter(slug=subject)
+            elif len(subject) <= 9:  # larger numbers overflow the database's integer
+                subjects = subjects.filter(pk=int(subject))
+            else:
+                subjects = subjects.none()
+            found = subjects.first()
+            if found is None:
+                raise BadRequestError(f"subject {subject!r} does not exist")
+            queryset = queryset.child_of(found)
+        level = request.GET.get("level")
+        if level:
+            if level not in CoursePage.Level.values:
+                allowed = ", ".join(CoursePage.Level.values)
+                raise BadRequestError(f"level must be one of: {allowed}")
+            queryset = queryset.filter(level=level)
+        return queryset
+
+
+class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
+    name = "courses"
+    model = CoursePage
+    authentication_classes = AUTHENTICATION_CLASSES
+    filter_backends = [CourseFilter, *with_safe_search(PagesAPIViewSet.filter_backends)]
+    known_query_parameters = PagesAPIViewSet.known_query_parameters.union(["subject", "level"])
+    listing_default_fields = PagesAPIViewSet.listing_default_fields + [
+        "subject",
+        "instructor",
+        "level",
+        "duration_hours",
+        "overview",
+        "image",
+        "modules",
+    ]
+    nested_default_fields = PagesAPIViewSet.nested_default_fields + ["slug"]
+
+    def get_queryset(self):
+        public = self.get_base_queryset().values_list("pk", flat=True)
+        # As a subquery: the search backends cannot filter on with_live_parent's Exists().
+        visible = with_live_parent(CoursePage.objects.filter(pk__in=public)).values("pk")
+        queryset = CoursePage.objects.filter(pk__in=visible)
+        return queryset.select_related("owner", "image", "locale").prefetch_related(
+            "image__renditions"
+        )
+
+    def get_object(self):
+        # Wagtail's lookup would fall back to any page type: keep to the courses.
+        return super().get_object().specific
+
+    @classmethod
+    def get_urlpatterns(cls):
+        return super().get_urlpatterns() + [
+            path(
+                "<int:pk>/enroll/",
+                cls.as_view({"post": "enroll", "delete": "unenroll"}),
+                name="enroll",
+            ),
+            path("<int:pk>/contents/", cls.as_view({"get": "contents"}), name="contents"),
+        ]
+
+    def _require_user(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("Log in (basic auth, a token or a session) to do this.")
+
+    def enroll(self, request, pk):
+        self._require_user(request)
+        course = self.get_object()
+        try:
+            with transaction.atomic():
+                _, created = Enrollment.objects.get_or_create(user=request.user, course=course)
+        except IntegrityError:
+            created = False
+        return Response(
+            {"enrolled": True, "course": {"id": course.pk, "title": course.title}},
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )
+
+    def unenroll(self, request, pk):
+        self._require_user(request)
+        course = self.get_object()
+        Enrollment.objects.filter(user=request.user, course=course).delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def contents(self, request, pk):
+        self._require_user(request)
+        course = self.get_object()
+        if not can_study(request.user, course):
+            raise PermissionDenied("Enroll in this course to read its contents.")
+        modules = list(ModulePage.objects.child_of(course).live().order_by("path"))
+        # A module's own view restriction (say, to a group) holds here as on the site.
+        restrictions = PageViewRestriction.objects.filter(page__in=modules)
+        refused = {r.page_id for r in restrictions if not r.accept_request(request)}
+        modules = [module for module in modules if module.pk not in refused]
+        return Response(
+            {
+                "id": course.pk,
+                "title": course.title,
+                "modules": [
+                    {
+                        "id": module.pk,
+                        "title": module.title,
+                        "slug": module.slug,
+                        "description": module.description,
+                        "html_url": module.full_url,
+                        "body": module.body.stream_block.get_api_representation(
+                            module.body, context={"request": request}
+                        ),
+                    }
+                    for module in modules
+                ],
+            }
+        )
+
+
+class MyEnrollmentsView(APIView):
+    """The authenticated user's courses, with progress over their live modules."""
+
+    authentication_classes = AUTHENTICATION_CLASSES
+    permission_classes = [permissions.IsAuthenticated]
+
+    def get(self, request):
+        enrollments = list(
+            Enrollment.objects.filter(user=request.user, course__live=True)
+            .select_related("course")
+            .order_by("-created_at")
+        )
+        courses = [enrollment.course for enrollment in enrollments]
+        progress = progress_for_courses(request.user, courses)
+        return Response(
+            {
+                "meta": {"total_count": len(enrollments)},
+                "items": [
+                    {
+                        "course": {
+                            "id": e.course.pk,
+                            "title": e.course.title,
+                            "html_url": e.course.full_url,
+                        },
+                        "enrolled_at": e.created_at,
+                        "completed_at": e.completed_at,
+                        "progress": {
+                            "completed_modules": progress[e.course_id].done,
+                            "total_modules": progress[e.course_id].total,
+                            "percent": progress[e.course_id].percent,
+                        },
+                    }
+                    for e in enrollments
+                ],
+            }
+        )

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class LearningConfig(AppConfig):
+    name = "learning"
+    verbose_name = "Learning"
+
+    def ready(self):
+        from learning import signals
+
+        signals.connect()

@@ -1,0 +1,378 @@
+"""Blocks of a module's body.
+
+Every block has its own template under ``templates/blocks/`` and renders with partial values
+(a chooser left empty, a deleted document) without raising. Text that a person typed is escaped
+by the templates; rich text is HTML by nature, so it is cleaned to an allow-list of elements and
+attributes when it is stored, whatever wrote it (the editor, the API, a script).
+"""
+
+import re
+from urllib.parse import parse_qs, urlparse
+
+from django.core.exceptions import ValidationError
+from django.forms.utils import ErrorList
+from wagtail import blocks
+from wagtail.documents.blocks import DocumentChooserBlock
+from wagtail.images.blocks import ImageChooserBlock
+from wagtail.rich_text import RichText, expand_db_html
+from wagtail.whitelist import DEFAULT_ELEMENT_RULES, Whitelister, attribute_rule, check_url
+
+RICH_TEXT_FEATURES = [
+    "h2", "h3", "h4", "bold", "italic", "ol", "ul", "hr", "link", "document-link", "code",
+    "blockquote", "superscript", "subscript",
+]  # fmt: skip
+
+VIDEO_FILE_EXTENSIONS = {"mp4": "video/mp4", "webm": "video/webm", "ogv": "video/ogg"}
+
+
+class StoredRichTextCleaner(Whitelister):
+    """Wagtail's allow-list plus the attributes of its own stored link and embed format."""
+
+    element_rules = DEFAULT_ELEMENT_RULES | {
+        "a": attribute_rule({"href": check_url, "linktype": True, "id": True}),
+        "embed": attribute_rule(
+            {"embedtype": True, "id": True, "format": True, "alt": True, "url": check_url}
+        ),
+        "code": attribute_rule({}),
+        "blockquote": attribute_rule({}),
+    }
+
+
+def clean_rich_text(html):
+    return StoredRichTextCleaner().clean(html or "")
+
+
+class TextBlock(blocks.RichTextBlock):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("features", RICH_TEXT_FEATURES)
+        super().__init__(**kwargs)
+
+    def get_prep_value(self, value):
+        return clean_rich_text(super().get_prep_value(value))
+
+    def get_api_representation(self, value, context=None):
+        """Front-end HTML (links resolved), not Wagtail's stored format."""
+        return expand_db_html(value.source if isinstance(value, RichText) else value or "")
+
+    class Meta:
+        icon = "pilcrow"
+        template = "blocks/text_block.html"
+        label = "Text"
+        description = "Formatted text: headings, lists, links, quotes and code."
+        preview_value = RichText("<h2>Why it matters</h2><p>A short explanation.</p>")
+
+
+def document_api(document):
+    if document is None:
+        return None
+    return {
+        "id": document.pk,
+        "title": document.title,
+        "file_extension": document.file_extension.lower(),
+        "file_size": document.get_file_size(),
+        "download_url": document.url,
+    }
+
+
+class FileBlock(blocks.StructBlock):
+    document = DocumentChooserBlock(help_text="A file students can download.")
+    title = blocks.CharBlock(
+        required=False,
+        max_length=255,
+        help_text="Shown on the link; the document's title if empty.",
+    )
+    description = blocks.TextBlock(required=False, max_length=500)
+
+    def get_api_representation(self, value, context=None):
+        document = value.get("document")
+        return {
+            "title": value.get("title") or (document.title if document else ""),
+            "description": value.get("description") or "",
+            "document": document_api(document),
+        }
+
+    class Meta:
+        icon = "doc-full"
+        template = "blocks/file_block.html"
+        label = "File"
+        description = "A downloadable document with its type and size."
+
+
+class ImageBlock(blocks.StructBlock):
+    image = ImageChooserBlock()
+    alt_text = blocks.CharBlock(
+        max_length=255,
+        help_text="Describe the image for people who cannot see it (required).",
+    )
+    caption = blocks.CharBlock(required=False, max_length=500)
+
+    API_RENDITIONS = {"small": "width-400", "medium": "width-800", "large": "width-1200"}
+
+    def get_api_representation(self, value, context=None):
+        image = value.get("image")
+        data = {"alt_text": value.get("alt_text") or "", "caption": value.get("caption") or ""}
+        if image is None:
+            return data | {"image": None}
+        renditions = image.get_renditions(*self.API_RENDITIONS.values())
+        data["image"] = {
+            "id": image.pk,
+            "title": image.title,
+            "width": image.width,
+            "height": image.height,
+            "renditions": {
+                name: {
+                    "url": renditions[spec].url,
+                    "width": renditions[spec].width,
+                    "height": renditions[spec].height,
+                }
+                for name, spec in self.API_RENDITIONS.items()
+            },
+        }
+        return data
+
+    class Meta:
+        icon = "image"
+        template = "blocks/image_block.html"
+        label = "Image"
+        description = "An image with alternative text and an optional caption."
+
+
+_YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{11}$")
+_VIMEO_ID = re.compile(r"^\d{1,12}$")
+_YOUTUBE_HOSTS = {"youtube.com", "m.youtube.com", "youtube-nocookie.com", "music.youtube.com"}
+
+
+def parse_video_url(url):
+    """Return ``(provider, video_id)`` for a YouTube or Vimeo URL, or ``None``.
+
+    Parsing is local: nothing is fetched, so rendering a video never calls the network.
+    """
+    try:
+        parsed = urlparse((url or "").strip())
+    except ValueError:
+        return None
+    if parsed.scheme not in {"http", "https"}:
+        return None
+    host = (parsed.hostname or "").lower().removeprefix("www.")
+    parts = [part for part in parsed.path.split("/") if part]
+    candidate = None
+    if host in _YOUTUBE_HOSTS:
+        if parts[:1] == ["watch"]:
+            candidate = parse_qs(parsed.query).get("v", [""])[0]
+        elif len(parts) >= 2 and parts[0] in {"embed", "shorts", "live", "v"}:
+            candidate = parts[1]
+        if candidate and _YOUTUBE_ID.match(candidate):
+            return "youtube", candidate
+    elif host == "youtu.be" and parts:
+        if _YOUTUBE_ID.match(parts[0]):
+            return "youtube", parts[0]
+    elif host == "vimeo.com" and parts and _VIMEO_ID.match(parts[-1]):
+        return "vimeo", parts[-1]
+    elif (
+        host == "player.vimeo.com"
+        and parts[:1] == ["video"]
+        and len(parts) >= 2
+        and _VIMEO_ID.match(parts[1])
+    ):
+        return "vimeo", parts[1]
+    return None
+
+
+class VideoValue(blocks.StructValue):
+    @property
+    def source(self):
+        return parse_video_url(self.get("url"))
+
+    @property
+    def provider(self):
+        source = self.source
+        return source[0] if source else None
+
+    @property
+    def embed_url(self):
+        """A privacy-friendly player URL: no tracking cookies until the visitor presses play."""
+        source = self.source
+        if source is None:
+            return ""
+        provider, video_id = source
+        if provider == "youtube":
+            return f"https://www.youtube-nocookie.com/embed/{video_id}?rel=0"
+        return f"https://player.vimeo.com/video/{video_id}?dnt=1"
+
+    @property
+    def file_mime_type(self):
+        document = self.get("file")
+        if document is None:
+            return ""
+        return VIDEO_FILE_EXTENSIONS.get(document.file_extension.lower(), "")
+
+
+class VideoBlock(blocks.StructBlock):
+    title = blocks.CharBlock(max_length=255, help_text="Names the video for screen readers.")
+    url = blocks.URLBlock(
+        required=False, label="YouTube or Vimeo URL", help_text="For example https://youtu.be/…"
+    )
+    file = DocumentChooserBlock(
+        required=False,
+        label="Video file",
+        help_text="Or an uploaded MP4, WebM or Ogg video document.",
+    )
+    captions = DocumentChooserBlock(
+        required=False,
+        label="Captions",
+        help_text="WebVTT captions (.vtt) for an uploaded video file.",
+    )
+    caption = blocks.CharBlock(required=False, max_length=500)
+
+    def clean(self, value):
+        value = super().clean(value)
+        errors = {}
+        url, document = value.get("url"), value.get("file")
+        captions = value.get("captions")
+        if captions is not None and captions.file_extension.lower() != "vtt":
+            errors["captions"] = ErrorList(["Captions must be a WebVTT (.vtt) file."])
+        if url and document:
+            message = "Give either a URL or a video file, not both."
+            errors["url"] = ErrorList([message])
+            errors["file"] = ErrorList([message])
+        elif not url and not document:
+            errors["url"] = ErrorList(["Give a YouTube or Vimeo URL, or choose a video file."])
+        elif url and parse_video_url(url) is None:
+            errors["url"] = ErrorList(["Only YouTube and Vimeo video URLs are supported."])
+        elif document and document.file_extension.lower() not in VIDEO_FILE_EXTENSIONS:
+            errors["file"] = ErrorList(["The video file must be an MP4, WebM or Ogg (.ogv) file."])
+        if errors:
+            raise blocks.StructBlockValidationError(block_errors=errors)
+        return value
+
+    def get_api_representation(self, value, context=None):
+        document = value.get("file")
+        return {
+            "title": value.get("title") or "",
+            "caption": value.get("caption") or "",
+            "provider": value.provider or ("file" if document else None),
+            "url": value.get("url") or "",
+            "embed_url": value.embed_url,
+            "file": (document_api(document) | {"mime_type": value.file_mime_type})
+            if document
+            else None,
+            "captions": document_api(value.get("captions")),
+        }
+
+    class Meta:
+        icon = "media"
+        template = "blocks/video_block.html"
+        label = "Video"
+        description = "A YouTube or Vimeo video, or an uploaded video file."
+        value_class = VideoValue
+
+
+class QuizChoiceBlock(blocks.StructBlock):
+    text = blocks.CharBlock(max_length=500)
+    correct = blocks.BooleanBlock(required=False, help_text="Tick every correct choice.")
+
+    class Meta:
+        icon = "tick"
+        label = "Choice"
+
+
+class QuizQuestionBlock(blocks.StructBlock):
+    question = blocks.TextBlock(max_length=1000)
+    choices = blocks.ListBlock(QuizChoiceBlock(), min_num=2, max_num=10)
+    explanation = blocks.TextBlock(
+        required=False,
+        max_length=2000,
+        help_text="Shown to the student after they submit their answers.",
+    )
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not any(choice["correct"] for choice in value["choices"]):
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "choices": ValidationError(
+                        "Mark at least one choice as correct: a question needs a right answer."
+                    )
+                }
+            )
+        return value
+
+    class Meta:
+        icon = "help"
+        label = "Question"
+
+
+class QuizValue(blocks.StructValue):
+    """What the page may show before grading: never which choices are correct."""
+
+    def public_questions(self, given=None):
+        """Questions and choices to show, with ``given`` answers ({"1": [0, 2]}) ticked."""
+        given = given or {}
+        return [
+            {
+                "number": number,
+                "text": question["question"],
+                "multiple": sum(bool(c["correct"]) for c in question["choices"]) > 1,
+                "choices": [
+                    {
+                        "index": index,
+                        "text": choice["text"],
+                        "checked": index in given.get(str(number), ()),
+                    }
+                    for index, choice in enumerate(question["choices"])
+                ],
+            }
+            for number, question in enumerate(self.get("questions") or [], start=1)
+        ]
+
+
+class QuizBlock(blocks.StructBlock):
+    title = blocks.CharBlock(max_length=255, default="Check your understanding")
+    intro = blocks.TextBlock(required=False, max_length=1000)
+    pass_mark = blocks.IntegerBlock(
+        min_value=0,
+        max_value=100,
+        default=70,
+        help_text="The percentage of questions a student must get right to pass.",
+    )
+    questions = blocks.ListBlock(QuizQuestionBlock(), min_num=1, max_num=50)
+
+    def get_api_representation(self, value, context=None):
+        """The quiz as a student sees it before answering: never which choices are right."""
+        return {
+            "title": value.get("title") or "",
+            "intro": value.get("intro") or "",
+            "pass_mark": value.get("pass_mark"),
+            "questions": [
+                {
+                    "number": question["number"],
+                    "text": question["text"],
+                    "multiple": question["multiple"],
+                    "choices": [choice["text"] for choice in question["choices"]],
+                }
+                for question in value.public_questions()
+            ],
+        }
+
+    class Meta:
+        icon = "list-ul"
+        template = "blocks/quiz_block.html"
+        label = "Quiz"
+        description = "Auto-graded questions; the module counts as complete once it is passed."
+        value_class = QuizValue
+
+
+class ModuleBodyBlock(blocks.StreamBlock):
+    text = TextBlock()
+    file = FileBlock()
+    image = ImageBlock()
+    video = VideoBlock()
+    quiz = QuizBlock()
+
+    def get_prep_value(self, value):
+        # A stream built from raw JSON (a script assigning JSON, a revision being published) hands
+        # back the items nobody has read as they were given, without calling their block's
+        # get_prep_value. Reading the text items makes them pass through TextBlock's cleaning.
+        if isinstance(value, blocks.StreamValue):
+            value.blocks_by_name("text")
+        return super().get_prep_value(value)

@@ -1,0 +1,74 @@
+"""The page cache: whole pages for anonymous visitors, kept in the shared (Redis) cache.
+
+Only anonymous GET requests that end in a 200 are stored, and only when no message is waiting
+for the visitor; a logged-in user always gets a freshly rendered page, so nobody ever receives a
+page rendered for someone else. Keys carry a generation number: publishing, unpublishing,
+moving or deleting any page bumps it, which retires every cached page at once (cheap, and
+correct for listings that show other pages' titles). When the cache server is down,
+django-redis turns every call into a miss and logs the error, so pages are still served.
+"""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.contrib.messages import get_messages
+from django.core.cache import cache
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
+
+logger = logging.getLogger(__name__)
+
+GENERATION_KEY = "pagecache:generation"
+HEADER = "X-Page-Cache"
+
+
+def enabled():
+    return settings.PAGE_CACHE_SECONDS > 0
+
+
+def _generation():
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex[:12]
+        if not cache.add(GENERATION_KEY, generation, timeout=None):
+            generation = cache.get(GENERATION_KEY, generation)
+    return generation
+
+
+def invalidate(**kwargs):
+    """Retire every cached page (signal receiver)."""
+    if enabled():
+        cache.set(GENERATION_KEY, uuid.uuid4().hex[:12], timeout=None)
+
+
+def _cacheable_request(request):
+    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        return False
+    return len(get_messages(request)) == 0
+
+
+def _key(request, generation):
+    return f"pagecache:{generation}:{request.get_host()}:{request.get_full_path()}"
+
+
+def serve_cached(request, render):
+    """Return the cached response for this request, or render it and cache it when allowed."""
+    if not enabled() or not _cacheable_request(request):
+        return render()
+    key = _key(request, _generation())
+    stored = cache.get(key)
+    if stored is not None:
+        content, content_type = stored
+        response = HttpResponse(content, content_type=content_type)
+        response[HEADER] = "hit"
+        return response
+    response = render()
+    if hasattr(response, "render") and not response.is_rendered:
+        response.render()
+    if response.status_code == 200 and not response.cookies:
+        cache.set(key, (response.content, response["Content-Type"]), settings.PAGE_CACHE_SECONDS)
+        response[HEADER] = "miss"
+    # Shared caches (proxies) must not keep a copy made for one visitor for another.
+    patch_cache_control(response, private=True)
+    return response

@@ -1,0 +1,58 @@
+"""Who is enrolled in which course, and where they left off."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class EnrollmentQuerySet(models.QuerySet):
+    def for_user(self, user):
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(user=user)
+
+
+class Enrollment(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
+    )
+    course = models.ForeignKey(
+        "learning.CoursePage", on_delete=models.CASCADE, related_name="enrollments"
+    )
+    created_at = models.DateTimeField("enrolled", default=timezone.now, db_index=True)
+    last_module = models.ForeignKey(
+        "learning.ModulePage",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The module the student opened most recently.",
+    )
+    last_visited_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When every live module was first complete."
+    )
+
+    objects = EnrollmentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            # A double click, two tabs or two app processes can never enroll someone twice.
+            models.UniqueConstraint(fields=["user", "course"], name="learning_enrollment_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} in {self.course_id}"
+
+
+class EnrollmentReminder(models.Model):
+    """Records that a user was reminded to enroll, so the reminder goes out once."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enroll_reminder"
+    )
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Reminder to {self.user} at {self.sent_at:%Y-%m-%d}"

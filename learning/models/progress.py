@@ -1,0 +1,80 @@
+"""Learning progress: completed modules, quiz attempts and certificates."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class ModuleCompletion(models.Model):
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_completions"
+    )
+    module = models.ForeignKey(
+        "learning.ModulePage", on_delete=models.CASCADE, related_name="completions"
+    )
+    completed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "module"], name="learning_completion_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} completed {self.module_id}"
+
+
+class QuizAttempt(models.Model):
+    """One graded submission of a quiz block (identified by its StreamField block id)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    module = models.ForeignKey(
+        "learning.ModulePage", on_delete=models.CASCADE, related_name="quiz_attempts"
+    )
+    block_id = models.CharField(max_length=64, db_index=True)
+    quiz_title = models.CharField(max_length=255)
+    answers = models.JSONField(help_text="The choices picked, one list of indexes per question.")
+    results = models.JSONField(help_text="Per question: whether it was answered correctly.")
+    score = models.PositiveSmallIntegerField(help_text="Percentage of questions right.")
+    pass_mark = models.PositiveSmallIntegerField()
+    passed = models.BooleanField()
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "quiz attempt"
+
+    def __str__(self):
+        return f"{self.user} – {self.quiz_title}: {self.score}%"
+
+
+class Certificate(models.Model):
+    """Proof that a student completed a course. Names are copied so the proof never changes."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    enrollment = models.OneToOneField(
+        "learning.Enrollment", on_delete=models.SET_NULL, null=True, related_name="certificate"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="certificates"
+    )
+    course = models.ForeignKey(
+        "learning.CoursePage", on_delete=models.SET_NULL, null=True, related_name="certificates"
+    )
+    student_name = models.CharField(max_length=300)
+    course_title = models.CharField(max_length=255)
+    instructor_name = models.CharField(max_length=300, blank=True)
+    completed_at = models.DateTimeField()
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-completed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="learning_certificate_once")
+        ]
+
+    def __str__(self):
+        return f"{self.course_title} – {self.student_name}"

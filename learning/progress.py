@@ -1,0 +1,222 @@
+"""Progress rules: completing modules, grading quizzes, completing courses.
+
+* Progress counts live modules only, so it stays right when an instructor adds, removes,
+  reorders or unpublishes modules.
+* A module with quizzes is complete only once the student has passed every one of them;
+  passing the last one completes it.
+* When every live module of a course is complete, the enrollment records its completion time
+  once and a certificate is issued (also once, enforced by a unique constraint).
+* Quizzes are graded here, on the server: the page never contains the correct answers.
+"""
+
+import contextlib
+from dataclasses import dataclass, field
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from learning.models import (
+    Certificate,
+    Enrollment,
+    ModuleCompletion,
+    ModulePage,
+    QuizAttempt,
+    live_modules_under,
+)
+
+INVALID = "This submission is not valid (an unknown choice): please answer again."
+
+
+class QuizSubmissionError(ValueError):
+    """A submission that cannot be graded; nothing is stored."""
+
+    def __init__(self, message, answers=None):
+        super().__init__(message)
+        self.answers = answers or {}
+
+
+class NotAllowed(Exception):
+    pass
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    completed_ids: set = field(default_factory=set)
+
+    @property
+    def done(self):
+        return len(self.completed_ids)
+
+    @property
+    def percent(self):
+        return round(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def is_complete(self):
+        return self.total > 0 and self.done >= self.total
+
+
+def progress_for_courses(user, courses):
+    """Map course id → Progress over its live modules, in two queries whatever the number."""
+    courses = list(courses)
+    result = {course.pk: Progress() for course in courses}
+    if not courses or not user.is_authenticated:
+        return result
+    by_path = {course.path: course.pk for course in courses}
+    module_course = {}
+    for module_id, path in live_modules_under(courses).values_list("pk", "path"):
+        course_id = by_path[path[: -ModulePage.steplen]]
+        module_course[module_id] = course_id
+        result[course_id].total += 1
+    completed = ModuleCompletion.objects.filter(
+        user=user, module_id__in=list(module_course)
+    ).values_list("module_id", flat=True)
+    for module_id in completed:
+        result[module_course[module_id]].completed_ids.add(module_id)
+    return result
+
+
+def progress_of_modules(user, modules):
+    """Progress over an already fetched list of live modules (one query)."""
+    ids = [module.pk for module in modules]
+    completed = set()
+    if ids and user.is_authenticated:
+        completed = set(
+            ModuleCompletion.objects.filter(user=user, module_id__in=ids).values_list(
+                "module_id", flat=True
+            )
+        )
+    return Progress(total=len(ids), completed_ids=completed)
+
+
+def course_progress(user, course):
+    return progress_for_courses(user, [course])[course.pk]
+
+
+def quizzes_of(module):
+    """The quiz blocks of a module's (live) body: ``[(block_id, value), ...]``."""
+    return [(block.id, block.value) for block in module.body if block.block_type == "quiz"]
+
+
+def passed_quiz_ids(user, module):
+    if not user.is_authenticated:
+        return set()
+    return set(
+        QuizAttempt.objects.filter(user=user, module=module, passed=True).values_list(
+            "block_id", flat=True
+        )
+    )
+
+
+def enrollment_of(user, course):
+    if not user.is_authenticated:
+        return None
+    return Enrollment.objects.filter(user=user, course=course).first()
+
+
+def complete_module(user, module):
+    """Mark a module complete for an enrolled student. Returns (created, course_completed)."""
+    course = module.course
+    enrollment = enrollment_of(user, course)
+    if enrollment is None:
+        raise NotAllowed("Enroll in the course to track your progress.")
+    missing = {block_id for block_id, _ in quizzes_of(module)} - passed_quiz_ids(user, module)
+    if missing:
+        raise NotAllowed("Pass this module's quiz to complete it.")
+    try:
+        with transaction.atomic():
+            _, created = ModuleCompletion.objects.get_or_create(user=user, module=module)
+    except IntegrityError:  # a double click raced itself
+        created = False
+    return created, record_course_completion(enrollment)
+
+
+def uncomplete_module(user, module):
+    return ModuleCompletion.objects.filter(user=user, module=module).delete()[0] > 0
+
+
+def record_course_completion(enrollment):
+    """Record the course as complete (once) when every live module is; issue the certificate."""
+    course = enrollment.course
+    if not course_progress(enrollment.user, course).is_complete:
+        return False
+    now = timezone.now()
+    Enrollment.objects.filter(pk=enrollment.pk, completed_at__isnull=True).update(completed_at=now)
+    enrollment.refresh_from_db(fields=["completed_at"])
+    user = enrollment.user
+    try:
+        with transaction.atomic():
+            Certificate.objects.get_or_create(
+                user=user,
+                course=course,
+                defaults={
+                    "enrollment": enrollment,
+                    "student_name": user.get_full_name() or user.get_username(),
+                    "course_title": course.title,
+                    "instructor_name": course.owner.display_name if course.owner else "",
+                    "completed_at": enrollment.completed_at,
+                },
+            )
+    except IntegrityError:
+        pass
+    return True
+
+
+def grade(quiz, data):
+    """Grade a submission (a QueryDict) against a quiz block value.
+
+    Each question's answer is in ``q<number>``: one choice index for a single-answer question,
+    one or more for a multiple-answer one. Every question must be answered. Returns
+    ``(answers, results, score)``; raises QuizSubmissionError for anything else.
+    """
+    answers, results, problems = {}, [], []
+    questions = list(quiz["questions"])
+    for number, question in enumerate(questions, start=1):
+        choices = list(question["choices"])
+        raw = data.getlist(f"q{number}")
+        try:
+            picked = sorted({int(value) for value in raw})
+        except (TypeError, ValueError):
+            raise QuizSubmissionError(INVALID) from None
+        if any(index < 0 or index >= len(choices) for index in picked):
+            raise QuizSubmissionError(INVALID)
+        answers[str(number)] = picked
+        correct = sorted(i for i, choice in enumerate(choices) if choice["correct"])
+        if not picked:
+            problems.append(number)
+        elif len(correct) == 1 and len(picked) > 1:
+            raise QuizSubmissionError(f"Question {number} takes a single answer.", answers)
+        results.append(picked == correct)
+    if problems:
+        listed = ", ".join(str(number) for number in problems)
+        raise QuizSubmissionError(
+            f"Answer every question before submitting (missing: {listed}).", answers
+        )
+    score = round(100 * sum(results) / len(questions)) if questions else 0
+    return answers, results, score
+
+
+def submit_quiz(user, module, block_id, data):
+    """Grade and store one attempt; passing the module's last quiz completes the module."""
+    quiz = dict(quizzes_of(module)).get(block_id)
+    if quiz is None:
+        raise LookupError(block_id)
+    if enrollment_of(user, module.course) is None:
+        raise NotAllowed("Enroll in the course to take its quizzes.")
+    answers, results, score = grade(quiz, data)
+    attempt = QuizAttempt.objects.create(
+        user=user,
+        module=module,
+        block_id=block_id,
+        quiz_title=quiz["title"],
+        answers=answers,
+        results=results,
+        score=score,
+        pass_mark=quiz["pass_mark"],
+        passed=score >= quiz["pass_mark"],
+    )
+    if attempt.passed:
+        with contextlib.suppress(NotAllowed):  # another quiz of this module is still to pass
+            complete_module(user, module)
+    return attempt

@@ -1,0 +1,99 @@
+"""The demo data command: what it creates, and that running it again changes nothing."""
+
+import io
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page
+
+from learning.models import CoursePage, ModulePage, SubjectPage
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+def counts():
+    return {
+        "users": get_user_model().objects.count(),
+        "pages": Page.objects.count(),
+        "subjects": SubjectPage.objects.count(),
+        "courses": CoursePage.objects.count(),
+        "modules": ModulePage.objects.count(),
+        "images": get_image_model().objects.count(),
+        "documents": get_document_model().objects.count(),
+    }
+
+
+@pytest.fixture
+def demo(db, settings):
+    settings.DEMO_PASSWORD = "demo-pass-for-tests"
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def test_load_demo_run_twice_leaves_the_same_counts(demo):
+    first = counts()
+    call_command("load_demo", stdout=io.StringIO())
+    assert counts() == first
+
+
+def test_load_demo_creates_subjects_courses_from_two_instructors_and_users(demo):
+    assert SubjectPage.objects.live().count() == 3
+    courses = CoursePage.objects.live()
+    assert courses.count() >= 6
+    owners = set(courses.values_list("owner__username", flat=True))
+    assert owners == {"instructor", "instructor2"}
+    users = get_user_model().objects.in_bulk(
+        ["admin", "editor", "instructor", "instructor2", "student"], field_name="username"
+    )
+    assert len(users) == 5
+    assert users["admin"].is_superuser
+    assert users["editor"].groups.filter(name="Editors").exists()
+    assert users["instructor2"].groups.filter(name="Instructors").exists()
+    assert all(user.check_password("demo-pass-for-tests") for user in users.values())
+
+
+def test_load_demo_modules_use_every_block_type(demo):
+    used = {block.block_type for module in ModulePage.objects.all() for block in module.body}
+    assert used == {"text", "file", "image", "video", "quiz"}
+    videos = [
+        block.value
+        for module in ModulePage.objects.all()
+        for block in module.body
+        if block.block_type == "video"
+    ]
+    assert any(video["url"] for video in videos)
+    assert any(video["file"] and video["file"].file_extension == "webm" for video in videos)
+    extensions = {d.file_extension for d in get_document_model().objects.all()}
+    assert {"pdf", "txt", "webm"} <= extensions
+
+
+def test_load_demo_handout_is_a_real_pdf(demo):
+    handout = get_document_model().objects.get(file__endswith=".pdf")
+    with handout.open_file() as handle:
+        data = handle.read()
+    assert data.startswith(b"%PDF-1.4") and data.rstrip().endswith(b"%%EOF")
+    assert b"/Type /Page" in data
+
+
+def test_load_demo_if_empty_does_nothing_on_a_site_with_content(demo):
+    SubjectPage.objects.get(slug="physics").delete()
+    before = counts()
+    call_command("load_demo", "--if-empty", stdout=io.StringIO())
+    assert counts() == before
+
+
+def test_demo_module_with_every_block_renders_for_an_enrolled_student(demo, client):
+    from learning.models import Enrollment
+
+    module = ModulePage.objects.get(slug="01-limits-and-continuity")
+    student = get_user_model().objects.get(username="student")
+    Enrollment.objects.create(user=student, course=module.get_parent().specific)
+    client.force_login(student)
+    response = client.get(module.url)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "youtube-nocookie.com/embed/" in html
+    assert "<video" in html and "<iframe" in html and "srcset=" in html
+    assert "Course handout" in html

@@ -1,0 +1,106 @@
+"""Anonymous pages come from the shared cache; nobody gets a page rendered for someone else."""
+
+import logging
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from conftest import clear_cache
+from learning.cache import HEADER
+from learning.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def page_cache(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+    clear_cache()
+    yield
+    clear_cache()
+
+
+def get(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return response
+
+
+@pytest.mark.parametrize("page", ["home", "subject", "course", "catalog"])
+def test_second_anonymous_request_is_a_cache_hit(client, page, home, subject, course):
+    url = {"home": "/", "subject": subject.url, "course": course.url}.get(
+        page, reverse("learning:catalog")
+    )
+    first = get(client, url)
+    second = get(client, url)
+    assert first[HEADER] == "miss"
+    assert second[HEADER] == "hit"
+    assert second.content == first.content
+
+
+def test_logged_in_user_never_gets_the_anonymous_copy(client, course, student):
+    get(client, course.url)
+    client.force_login(student)
+    response = get(client, course.url)
+    assert HEADER not in response
+    assert student.display_name in response.content.decode()
+
+
+def test_a_page_rendered_for_a_user_is_never_served_to_anyone_else(client, course, student):
+    client.force_login(student)
+    get(client, course.url)
+    client.logout()
+    response = get(client, course.url)
+    assert response[HEADER] == "miss"
+    assert student.display_name not in response.content.decode()
+    assert "csrfmiddlewaretoken" not in response.content.decode()
+
+
+def test_publishing_a_page_invalidates_cached_listings(client, subject, course):
+    get(client, subject.url)
+    course.title = "Calculus, second edition"
+    course.save_revision().publish()
+    response = get(client, subject.url)
+    assert response[HEADER] == "miss"
+    assert "Calculus, second edition" in response.content.decode()
+
+
+def test_unpublishing_moving_and_deleting_invalidate_the_cache(client, home, subject, course):
+    get(client, subject.url)
+    course.unpublish()
+    assert "Calculus" not in get(client, subject.url).content.decode()
+
+    course.save_revision().publish()
+    elsewhere = factories.SubjectPageFactory(parent=home, title="Elsewhere")
+    get(client, subject.url)
+    course.move(elsewhere, pos="last-child")
+    assert "Calculus" not in get(client, subject.url).content.decode()
+
+    get(client, elsewhere.url)
+    course.refresh_from_db()
+    course.delete()
+    assert "Calculus" not in get(client, elsewhere.url).content.decode()
+
+
+def test_responses_are_marked_private_for_shared_proxies(client, course):
+    assert "private" in get(client, course.url)["Cache-Control"]
+
+
+def test_pages_are_served_when_the_cache_server_is_down(client, course, caplog):
+    broken = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+            "OPTIONS": {"IGNORE_EXCEPTIONS": True, "SOCKET_CONNECT_TIMEOUT": 0.5},
+        }
+    }
+    with (
+        override_settings(CACHES=broken, DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS=True),
+        caplog.at_level(logging.ERROR),
+    ):
+        first = get(client, course.url)
+        second = get(client, course.url)
+    assert "Calculus" in first.content.decode()
+    assert second[HEADER] == "miss"  # every lookup is a miss, never an error page
+    assert any(record.name.startswith("django_redis") for record in caplog.records)

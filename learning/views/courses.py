@@ -1,0 +1,206 @@
+"""Student-facing views: enroll, leave a course, "My learning" and the course catalogue."""
+
+from collections import defaultdict
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db import IntegrityError, transaction
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.views.decorators.http import require_http_methods
+
+from learning import cache as page_cache
+from learning.models import (
+    Certificate,
+    CoursePage,
+    Enrollment,
+    ModulePage,
+    SubjectPage,
+    annotate_module_counts,
+    live_modules_under,
+    with_live_parent,
+)
+from learning.progress import progress_for_courses
+
+CATALOG_PAGE_SIZE = 12
+
+
+def _live_course(course_id):
+    return get_object_or_404(with_live_parent(CoursePage.objects.live().public()), pk=course_id)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enroll(request, course_id):
+    """GET: a confirmation page (where log-in sends an anonymous visitor back); POST: enroll."""
+    course = _live_course(course_id)
+    if request.method == "GET":
+        if Enrollment.objects.filter(user=request.user, course=course).exists():
+            return redirect(course.url)
+        return TemplateResponse(request, "learning/enroll_confirm.html", {"course": course})
+    try:
+        with transaction.atomic():
+            _, created = Enrollment.objects.get_or_create(user=request.user, course=course)
+    except IntegrityError:  # the same click raced itself: the other request enrolled them
+        created = False
+    if created:
+        messages.success(request, f"You are enrolled in “{course.title}”. Enjoy the course!")
+    first = ModulePage.objects.child_of(course).live().order_by("path").first()
+    return redirect(first.url if first else course.url)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave(request, course_id):
+    course = get_object_or_404(CoursePage, pk=course_id)
+    enrollment = Enrollment.objects.filter(user=request.user, course=course).first()
+    if request.method == "GET":
+        if enrollment is None:
+            return redirect(course.url if course.live else "learning:my_learning")
+        return TemplateResponse(request, "learning/leave_confirm.html", {"course": course})
+    if enrollment is not None:
+        enrollment.delete()
+        messages.info(request, f"You have left “{course.title}”.")
+    return redirect("learning:my_learning")
+
+
+@login_required
+def my_learning(request):
+    enrollments = list(
+        Enrollment.objects.filter(user=request.user, course__live=True)
+        .select_related("course", "course__owner", "course__image", "last_module")
+        .prefetch_related("course__image__renditions")
+        .order_by("-last_visited_at", "-created_at")
+    )
+    courses = [enrollment.course for enrollment in enrollments]
+    annotate_module_counts(courses)
+    first_modules = _first_live_modules(courses)
+    progress_by_course = progress_for_courses(request.user, courses)
+    certificates = {
+        certificate.course_id: certificate
+        for certificate in Certificate.objects.filter(user=request.user)
+    }
+    for enrollment in enrollments:
+        last = enrollment.last_module
+        enrollment.resume_module = (
+            last if last is not None and last.live else first_modules.get(enrollment.course_id)
+        )
+        enrollment.progress = progress_by_course[enrollment.course_id]
+        enrollment.certificate_record = certificates.get(enrollment.course_id)
+    return TemplateResponse(
+        request,
+        "learning/my_learning.html",
+        {
+            "enrollments": enrollments,
+            "in_progress": [e for e in enrollments if not e.completed_at],
+            "completed": [e for e in enrollments if e.completed_at],
+            "certificates": list(certificates.values()),
+        },
+    )
+
+
+def _first_live_modules(courses):
+    """Each course's first live module, in one query."""
+    if not courses:
+        return {}
+    by_path = {course.path: course.pk for course in courses}
+    first = {}
+    modules = live_modules_under(courses).only("id", "title", "url_path", "path", "depth")
+    for module in modules:
+        first.setdefault(by_path[module.path[: -ModulePage.steplen]], module)
+    return first
+
+
+def catalog(request):
+    """Every live course, filtered by subject and level, with full-text search."""
+    return page_cache.serve_cached(request, lambda: _catalog(request))
+
+
+def _catalog(request):
+    subjects = list(
+        SubjectPage.objects.live()
+        .public()
+        .order_by("title")
+        .only("id", "title", "slug", "path", "depth")
+    )
+    query = request.GET.get("q", "").strip()[:200]
+    subject_slug = request.GET.get("subject", "").strip()
+    level = request.GET.get("level", "").strip()
+    errors = []
+
+    courses = with_live_parent(CoursePage.objects.live().public())
+    subject = next((s for s in subjects if s.slug == subject_slug), None)
+    if subject_slug and subject is None:
+        errors.append("There is no subject with that name: showing every subject.")
+    if subject is not None:
+        courses = courses.child_of(subject)
+    if level and level not in CoursePage.Level.values:
+        errors.append("There is no such level: showing every level.")
+        level = ""
+    if level:
+        courses = courses.filter(level=level)
+
+    if query:
+        ranked_ids = _search_course_ids(query)
+        rank = {pk: position for position, pk in enumerate(ranked_ids)}
+        ids = list(courses.filter(pk__in=ranked_ids).values_list("pk", flat=True))
+        ids.sort(key=rank.__getitem__)
+    else:
+        ids = list(courses.order_by("title").values_list("pk", flat=True))
+
+    paginator = Paginator(ids, CATALOG_PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    page_courses = (
+        CoursePage.objects.filter(pk__in=page_obj.object_list)
+        .select_related("owner", "image")
+        .prefetch_related("image__renditions")
+    )
+    by_id = {course.pk: course for course in page_courses}
+    results = [by_id[pk] for pk in page_obj.object_list if pk in by_id]
+    annotate_module_counts(results)
+
+    params = request.GET.copy()
+    params.pop("page", None)
+    return TemplateResponse(
+        request,
+        "learning/catalog.html",
+        {
+            "courses": results,
+            "page_obj": page_obj,
+            "paginator": paginator,
+            "query": query,
+            "subjects": subjects,
+            "selected_subject": subject,
+            "levels": CoursePage.Level.choices,
+            "selected_level": level,
+            "errors": errors,
+            "querystring": params.urlencode(),
+        },
+    )
+
+
+def _search_course_ids(query):
+    """Course ids matching the query in their own text or in one of their live modules.
+
+    Only ids leave this function: module text is searched, never shown, so a search cannot
+    reveal what a module says to someone who may not read it.
+    """
+    ranked = []
+    seen = set()
+    for course in CoursePage.objects.live().public().search(query, operator="and")[:500]:
+        if course.pk not in seen:
+            seen.add(course.pk)
+            ranked.append(course.pk)
+    module_paths = defaultdict(int)
+    step = ModulePage.steplen
+    for module in ModulePage.objects.live().public().search(query, operator="and")[:2000]:
+        module_paths[module.path[:-step]] += 1
+    if module_paths:
+        for pk in CoursePage.objects.filter(path__in=list(module_paths)).values_list(
+            "pk", flat=True
+        ):
+            if pk not in seen:
+                seen.add(pk)
+                ranked.append(pk)
+    return ranked

@@ -1,0 +1,163 @@
+"""Wagtail hooks of the learning app: the page cache and the admin's Learning menu."""
+
+from django.contrib.auth.views import redirect_to_login
+from django.db.models import Q
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
+from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
+
+from learning import access, admin_views, cache
+from learning.admin_listing import (
+    CourseFilter,
+    LearnerDataIndexView,
+    ReadOnlyLearnerDataPermissions,
+)
+from learning.models import CoursePage, Enrollment, QuizAttempt, SubjectPage
+
+CACHED_PAGE_TYPES = (SubjectPage, CoursePage)
+
+
+@hooks.register("on_serve_page")
+def serve_from_page_cache(next_serve_page):
+    """Subject and course pages (and the home page) come from the page cache for visitors."""
+
+    def serve(page, request, args, kwargs):
+        if isinstance(page, CACHED_PAGE_TYPES) or page.depth == 2:
+            return cache.serve_cached(request, lambda: next_serve_page(page, request, args, kwargs))
+        return next_serve_page(page, request, args, kwargs)
+
+    return serve
+
+
+# --- the Learning menu: enrollments, quiz attempts and course reports ---------------------------
+
+
+class QuizCourseFilter(CourseFilter):
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        course_id = self.course_id()
+        if course_id is None:
+            return queryset.none()
+        course = access.courses_in_admin_scope(request.user).filter(pk=course_id)
+        path = course.values_list("path", flat=True).first()
+        return queryset.filter(module__path__startswith=path) if path else queryset.none()
+
+
+class EnrollmentAdmin(ModelAdmin):
+    model = Enrollment
+    menu_label = "Enrollments"
+    menu_icon = "group"
+    permission_helper_class = ReadOnlyLearnerDataPermissions
+    index_view_class = LearnerDataIndexView
+    list_display = ("student", "course_title", "created_at", "last_visited_at", "completed_at")
+    list_filter = (CourseFilter,)
+    search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
+    list_export = ("student", "course_title", "created_at", "last_visited_at", "completed_at")
+    export_filename = "enrollments"
+    ordering = ("-created_at",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(course__in=access.courses_in_admin_scope(request.user))
+            .select_related("user", "course")
+        )
+
+    def student(self, obj):
+        return f"{obj.user.display_name} ({obj.user.username})"
+
+    def course_title(self, obj):
+        return obj.course.title
+
+    course_title.short_description = "course"
+
+
+class QuizAttemptAdmin(ModelAdmin):
+    model = QuizAttempt
+    menu_label = "Quiz attempts"
+    menu_icon = "list-ul"
+    permission_helper_class = ReadOnlyLearnerDataPermissions
+    index_view_class = LearnerDataIndexView
+    list_display = ("student", "module_title", "quiz_title", "score", "passed", "created_at")
+    list_filter = (QuizCourseFilter, "passed")
+    search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
+    list_export = ("student", "module_title", "quiz_title", "score", "passed", "created_at")
+    export_filename = "quiz-attempts"
+    ordering = ("-created_at",)
+
+    def get_queryset(self, request):
+        paths = list(access.courses_in_admin_scope(request.user).values_list("path", flat=True))
+        queryset = super().get_queryset(request).select_related("user", "module")
+        if access.sees_all_courses(request.user):
+            return queryset
+        scope = Q()
+        for course_path in paths:
+            scope |= Q(module__path__startswith=course_path)
+        return queryset.filter(scope) if paths else queryset.none()
+
+    def student(self, obj):
+        return f"{obj.user.display_name} ({obj.user.username})"
+
+    def module_title(self, obj):
+        return obj.module.title
+
+    module_title.short_description = "module"
+
+
+class ReportsMenuItem(MenuItem):
+    def is_shown(self, request):
+        return access.may_see_learner_data(request.user)
+
+
+class LearningGroup(ModelAdminGroup):
+    menu_label = "Learning"
+    menu_icon = "snippet"
+    menu_order = 250
+    items = (EnrollmentAdmin, QuizAttemptAdmin)
+
+    def get_submenu_items(self):
+        items = super().get_submenu_items()
+        items.append(
+            ReportsMenuItem(
+                "Course reports", reverse("learning_reports"), icon_name="table", order=300
+            )
+        )
+        return items
+
+
+modeladmin_register(LearningGroup)
+
+
+@hooks.register("register_admin_urls")
+def register_report_urls():
+    return [
+        path("learning/reports/", admin_views.report_index, name="learning_reports"),
+        path(
+            "learning/reports/<int:course_id>/",
+            admin_views.course_report,
+            name="learning_course_report",
+        ),
+    ]
+
+
+@hooks.register("before_serve_document")
+def module_documents_are_for_the_course(document, request):
+    """A document used in a module body downloads only for people who may read that module.
+
+    Wagtail's reference index says which pages use the document. A document no module uses
+    (say, one linked from a course overview) stays public, like the page that links it.
+    """
+    module_ids = access.modules_using_document(document)
+    if not module_ids:
+        return None
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if access.may_read_any_module(request.user, module_ids):
+        return None
+    return TemplateResponse(
+        request, "learning/document_locked.html", {"document": document}, status=403
+    )
