@@ -166,6 +166,12 @@ def clear_cache():
     from django.core.cache import cache
 
     if hasattr(cache, "delete_pattern"):
-        cache.delete_pattern("*")
+        # Every version: Wagtail keeps its site root paths under version 2, which a plain
+        # delete_pattern("*") (version 1 only) would leave behind. The channel layer's keys
+        # (prefix:asgi...) are left alone.
+        client = cache.client.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{cache.key_prefix}:[0-9]*", count=1000))
+        if keys:
+            client.delete(*keys)
     else:
         cache.clear()
