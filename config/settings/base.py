@@ -167,6 +167,10 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# Behind a reverse proxy, the number of proxies whose X-Forwarded-For entries are believed
+# (docker-compose.yml's NGINX: 1). 0 means requests come straight from clients.
+TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "home.client_ip.client_ip"
 
 # E-mail: printed to the console unless an SMTP server is configured.
 EMAIL_HOST = env.get("EMAIL_HOST", "")
@@ -197,7 +201,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Request bodies other than uploaded files: a module edited in the Wagtail admin with a long
+# quiz posts several thousand small fields, far less than 5 MB; anything beyond is refused (400)
+# before it reaches a view. Uploaded files are limited by the WAGTAIL*_MAX_UPLOAD_SIZE below.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Wagtail -----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Learning site"

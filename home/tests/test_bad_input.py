@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image as PILImage
@@ -70,10 +71,22 @@ def test_a_document_over_the_size_limit_is_refused(uploader, settings):
 
 
 def test_a_form_with_too_many_fields_is_refused(client, settings):
-    settings.DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
-    fields = {f"field{number}": "x" for number in range(1500)}
+    fields = {f"field{number}": "x" for number in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+    fields.update(username="flooder", email="flooder@example.com")
     response = client.post(reverse("signup"), fields)
     assert response.status_code == 400
+    assert not get_user_model().objects.filter(username="flooder").exists()
+
+
+def test_a_request_body_over_the_memory_limit_is_refused(client, settings):
+    body = {
+        "username": "bulky",
+        "email": "bulky@example.com",
+        "bio": "x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1),
+    }
+    response = client.post(reverse("signup"), body)
+    assert response.status_code == 400
+    assert not get_user_model().objects.filter(username="bulky").exists()
 
 
 @pytest.mark.parametrize(
