@@ -101,6 +101,22 @@ def student_client(client, enrolled_student):
     return client
 
 
+@pytest.fixture(autouse=True)
+def _fresh_channel_layer():
+    """Each test gets its own channel layer instance.
+
+    Each async test runs on its own event loop, and channels-redis binds a layer's receive lock
+    to the loop of its first receiver: a consumer still waiting on a test's loop when it ends
+    (say after a timeout) would leave that lock held, and every later test would fail with "is
+    bound to a different event loop" instead of its own result.
+    """
+    from channels.layers import channel_layers
+
+    channel_layers.backends.clear()
+    yield
+    channel_layers.backends.clear()
+
+
 # --- transactional tests must not take the migrations' data away from the tests after them -----
 #
 # A transactional test (live server, WebSocket consumer, several processes) ends with a flush of

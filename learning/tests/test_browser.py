@@ -18,9 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import connection
 
 try:
     from playwright.sync_api import expect, sync_playwright
@@ -77,36 +75,16 @@ pytestmark = [
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _database_as_migrated_around_this_module(django_db_setup, django_db_blocker):
-    """Put the migrations' data back before this module's first test and after its last.
+def _browser_tools_are_present():
+    """Under REQUIRE_BROWSER=1 (CI) a missing browser or axe-core fails instead of skipping.
 
-    pytest-django restores it before each test here (serialized rollback) but only into empty
-    tables with Django's ids: a transactional test without serialized rollback that ran before
-    leaves content types behind under new ids (its flush's post_migrate signal recreates them),
-    and after this module our own flush leaves every table empty for the tests that follow.
+    The migrations' data these tests start from is put back after every transactional test by
+    the root conftest (restore_migrated_data).
     """
     if MISSING:  # only with REQUIRE_BROWSER=1: otherwise the tests were skipped
         pytest.fail(
             "REQUIRE_BROWSER=1, but browser tests need " + "; ".join(MISSING), pytrace=False
         )
-    with django_db_blocker.unblock():
-        _restore_migrated_data()
-    yield
-    with django_db_blocker.unblock():
-        _restore_migrated_data()
-
-
-def _restore_migrated_data():
-    # Sequences are kept, so the restored rows' ids do not collide with later inserts.
-    call_command(
-        "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
-    )
-    # Content types first: a Wagtail page being restored looks its own up, and creates it,
-    # under a new id, when it is not there yet. The cache may hold ids that no longer exist.
-    rows = json.loads(connection._test_serialized_contents)
-    rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
-    ContentType.objects.clear_cache()
-    connection.creation.deserialize_db_from_string(json.dumps(rows))
 
 
 @pytest.fixture
