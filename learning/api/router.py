@@ -6,6 +6,7 @@ from wagtail.documents.api.v2.views import DocumentsAPIViewSet
 from wagtail.images.api.v2.views import ImagesAPIViewSet
 
 from learning.api.authentication import AUTHENTICATION_CLASSES
+from learning.api.documents import listable_documents
 from learning.api.filters import with_safe_search
 from learning.api.views import CoursesAPIViewSet, SubjectsAPIViewSet
 
@@ -23,6 +24,9 @@ class Images(ImagesAPIViewSet):
 class Documents(DocumentsAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
     filter_backends = with_safe_search(DocumentsAPIViewSet.filter_backends)
+
+    def get_queryset(self):
+        return listable_documents(super().get_queryset(), self.request.user)
 
 
 api_router = WagtailAPIRouter("wagtailapi")
