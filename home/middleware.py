@@ -6,10 +6,15 @@ matched against the hostnames of the Wagtail sites: the bare domain and ``www.``
 a known course slug redirects to the course on the main domain, and an unknown slug is a 404.
 """
 
+import logging
 from urllib.parse import urlsplit
 
-from django.http import Http404, HttpResponsePermanentRedirect
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
+from django.template.loader import render_to_string
 from wagtail.models import Site
+
+DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
 class CourseSubdomainMiddleware:
@@ -22,7 +27,14 @@ class CourseSubdomainMiddleware:
     def __call__(self, request):
         if request.path in self.SKIP_PATHS:
             return self.get_response(request)
-        return self.redirect(request) or self.get_response(request)
+        try:
+            redirect = self.redirect(request)
+        except DATABASE_ERRORS as exception:
+            # The site root paths come from the cache, but from the database in a process
+            # started (or a cache emptied) during an outage; this runs before
+            # DatabaseUnavailableMiddleware, which only sees the view's exceptions.
+            return database_unavailable(exception)
+        return redirect or self.get_response(request)
 
     def redirect(self, request):
         host = urlsplit("//" + request.get_host()).hostname or ""  # validated, port dropped
@@ -91,14 +103,15 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        import logging
-
-        from django.db import InterfaceError, OperationalError
-        from django.template.response import TemplateResponse
-
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if not isinstance(exception, DATABASE_ERRORS):
             return None
-        logging.getLogger("home").error("Database unavailable: %s", exception)
-        response = TemplateResponse(request, "503.html", status=503)
-        response["Retry-After"] = "30"
-        return response.render()
+        return database_unavailable(exception)
+
+
+def database_unavailable(exception):
+    """The 503 page, rendered without the request: the site's context processors query the
+    database (navigation), and would turn it into a 500."""
+    logging.getLogger("home").error("Database unavailable: %s", exception)
+    response = HttpResponse(render_to_string("503.html"), status=503)
+    response["Retry-After"] = "30"
+    return response

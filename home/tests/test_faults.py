@@ -1,0 +1,489 @@
+"""Faults the site survives, each driven with real processes over TCP (issue #7).
+
+The servers run the production settings (home/tests/processes.py) as they are deployed:
+gunicorn (config.wsgi) for HTTP pages, daphne (config.asgi) for WebSockets. Their data lives in
+a throwaway PostgreSQL cluster, started and migrated once for this module, and their Redis is a
+throwaway redis-server: these tests never touch pytest's test database nor the machine's shared
+PostgreSQL and Redis, so they run the same whatever DATABASE_URL and REDIS_URL say.
+
+The chat side of a Redis outage (clients told the chat is unavailable, chat resuming when Redis
+returns) is covered by chat/tests/test_two_processes.py; here it is the page cache's side.
+"""
+
+import asyncio
+import base64
+import http.client
+import json
+import re
+import signal
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+import redis
+
+from chat.tests.live_servers import REDIS_SERVER, HandshakeRefused, ThrowawayRedis, WebSocket
+from home.tests.processes import (
+    PASSWORD,
+    ThrowawayPostgres,
+    accepted,
+    app_env,
+    daphne,
+    fetch,
+    gunicorn,
+    logs,
+    migrate,
+    postgres_bin_dir,
+    run_python,
+    serving,
+    unavailable,
+    wait_until,
+)
+
+DATABASE = "learning_faults_app"
+
+# Run once in the servers' environment, after migrate: the course, its people and their
+# sessions. Users are made with the production password hasher (PBKDF2).
+SETUP = f"""
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from wagtail.models import Site
+
+from learning.models import Enrollment
+from learning.tests import factories
+
+home = Site.objects.get(is_default_site=True).root_page.specific
+users = {{
+    name: get_user_model().objects.create_user(name, f"{{name}}@example.com", {PASSWORD!r})
+    for name in ("instructor", "student", "newcomer")
+}}
+subject = factories.SubjectPageFactory(parent=home, title="Mathematics", slug="mathematics")
+course = factories.CoursePageFactory(
+    parent=subject, title="Calculus", slug="calculus", owner=users["instructor"]
+)
+module = factories.ModulePageFactory(
+    parent=course, title="Limits", slug="limits", owner=users["instructor"]
+)
+Enrollment.objects.create(user=users["student"], course=course)
+
+
+def cookie(user):
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"sessionid={{session.session_key}}"
+
+
+print(json.dumps({{
+    "course_id": course.pk,
+    "course_path": course.url,
+    "module_path": module.url,
+    "user_ids": {{name: user.pk for name, user in users.items()}},
+    "cookies": {{name: cookie(user) for name, user in users.items()}},
+}}))
+"""
+
+
+# --- fixtures ------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def postgres():
+    bin_dir = postgres_bin_dir()
+    if bin_dir is None:
+        unavailable("PostgreSQL's initdb and pg_ctl are not installed")
+    server = ThrowawayPostgres(bin_dir)
+    try:
+        server.init()
+        server.start()
+        server.create_database(DATABASE)
+        yield server
+    finally:
+        server.destroy()
+
+
+@pytest.fixture(scope="module")
+def site(postgres, tmp_path_factory):
+    """The migrated database of the servers, with a course and the sessions of its people."""
+    env = app_env(tmp_path_factory.mktemp("setup"), postgres.url(DATABASE))
+    migrate(env)
+    return run_python(env, SETUP)
+
+
+@pytest.fixture
+def database(postgres, site):
+    """The throwaway cluster, running (a failed test may have left it stopped)."""
+    if not postgres.running():
+        postgres.start()
+    return postgres
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path):
+    if REDIS_SERVER is None:
+        unavailable("redis-server is not installed")
+    server = ThrowawayRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()
+
+
+def basic_auth(username):
+    token = base64.b64encode(f"{username}:{PASSWORD}".encode()).decode()
+    return {"Authorization": f"Basic {token}"}
+
+
+def booted_workers(server):
+    return server.log.read_text(errors="replace").count("Booting worker")
+
+
+# --- 1. Redis stops while pages are served --------------------------------------------------------
+def test_pages_answer_through_a_redis_outage_and_the_page_cache_works_again_when_it_returns(
+    database, site, throwaway_redis, tmp_path
+):
+    prefix = f"faults-{uuid.uuid4().hex[:8]}"
+    env = app_env(
+        tmp_path,
+        database.url(DATABASE),
+        throwaway_redis.url,
+        REDIS_PREFIX=prefix,
+        PAGE_CACHE_SECONDS=600,
+    )
+    path = site["course_path"]
+
+    def cached_pages():
+        client = redis.Redis(port=throwaway_redis.port)
+        try:
+            return [key for key in client.scan_iter(match=f"{prefix}:*pagecache:*") if b"/" in key]
+        finally:
+            client.close()
+
+    try:
+        with serving(env, gunicorn(tmp_path, "gunicorn"), daphne(tmp_path, "daphne")) as servers:
+            for server in servers:
+                first, second = fetch(server.port, path), fetch(server.port, path)
+                assert (first.status, first.header("X-Page-Cache")) == (200, "miss"), server.kind
+                assert (second.status, second.header("X-Page-Cache")) == (200, "hit"), server.kind
+                assert second.body == first.body
+            assert len(cached_pages()) == 2  # one per host:port, written to this Redis
+
+            throwaway_redis.stop()
+            for server in servers:
+                for _ in range(2):
+                    started = time.monotonic()
+                    page = fetch(server.port, path)
+                    assert page.status == 200, (server.kind, page.text[:500])
+                    assert "Calculus" in page.text
+                    assert page.header("X-Page-Cache") != "hit"
+                    assert time.monotonic() - started < 5, "a cache miss must not hang"
+                ready = fetch(server.port, "/readyz")
+                assert ready.status == 503, server.kind
+                assert ready.json()["checks"] == {
+                    "database": "ok",
+                    "cache": "failing",
+                    "channel_layer": "failing",
+                }
+
+            throwaway_redis.start()  # same port, empty: no persistence
+            for server in servers:
+                wait_until(
+                    lambda port=server.port: fetch(port, path).header("X-Page-Cache") == "hit",
+                    timeout=15,
+                    message=f"a page cache hit from {server.kind} after Redis returned",
+                )
+                assert fetch(server.port, "/readyz").status == 200, server.kind
+            assert len(cached_pages()) == 2
+            assert all(server.process.poll() is None for server in servers)
+    except BaseException:
+        print(logs(tmp_path))
+        raise
+
+
+# --- 2. PostgreSQL restarts ----------------------------------------------------------------------
+def outage_pages(site):
+    """Pages that need the database: anonymous, logged in, and by host name (the course
+    subdomain middleware looks the site up before any view runs)."""
+    return [
+        (site["course_path"], {}),
+        (site["module_path"], {"Cookie": site["cookies"]["student"]}),
+        ("/", {"Host": "localhost"}),
+    ]
+
+
+def assert_503_page(page, where):
+    assert page.status == 503, (where, page.text[:1000])
+    assert page.header("Retry-After") == "30"
+    assert "Back in a moment" in page.text
+    assert "Traceback" not in page.text and "psycopg" not in page.text
+
+
+def test_a_postgresql_restart_answers_503_pages_then_recovers_without_restarting_the_app(
+    database, site, tmp_path
+):
+    # Persistent connections, as WSGI workers are deployed: each worker holds a connection
+    # that the restart breaks, and CONN_HEALTH_CHECKS must notice.
+    env = app_env(tmp_path, database.url(DATABASE), DATABASE_CONN_MAX_AGE=600)
+    pages = outage_pages(site)
+
+    try:
+        web = gunicorn(tmp_path, "gunicorn", workers=2)
+        with serving(env, web, daphne(tmp_path, "daphne")) as servers:
+            for server in servers:
+                for _ in range(4):  # every worker opens its persistent connection
+                    for path, headers in pages:
+                        page = fetch(server.port, path, headers=headers)
+                        assert page.status == 200, (server.kind, path, page.text[:500])
+            workers = booted_workers(web)
+
+            database.stop()
+            for server in servers:
+                for _ in range(3):
+                    for path, headers in pages:
+                        page = fetch(server.port, path, headers=headers)
+                        assert_503_page(page, (server.kind, path))
+                assert fetch(server.port, "/healthz").status == 200
+                ready = fetch(server.port, "/readyz")
+                assert (ready.status, ready.json()["checks"]["database"]) == (503, "failing")
+
+            database.start()
+            for server in servers:
+                for path, headers in pages:
+                    wait_until(
+                        lambda port=server.port, p=path, h=headers: (
+                            fetch(port, p, headers=h).status == 200
+                        ),
+                        timeout=15,
+                        message=f"{path} answering 200 from {server.kind} again",
+                    )
+                for _ in range(4):  # and on every worker, not just one
+                    for path, headers in pages:
+                        assert fetch(server.port, path, headers=headers).status == 200
+                assert fetch(server.port, "/readyz").status == 200
+            assert all(server.process.poll() is None for server in servers)
+            assert booted_workers(web) == workers, "a gunicorn worker was restarted"
+    except BaseException:
+        print(logs(tmp_path))
+        raise
+
+
+def test_an_app_process_started_while_postgresql_is_down_answers_503_until_it_is_up(
+    database, site, tmp_path
+):
+    """Nothing is cached yet in a fresh process: the first lookups of the site hit the
+    database, some of them in middleware before any view."""
+    env = app_env(tmp_path, database.url(DATABASE), DATABASE_CONN_MAX_AGE=600)
+    database.stop()
+    try:
+        with serving(env, gunicorn(tmp_path, "gunicorn")) as (web,):
+            for path, headers in outage_pages(site):
+                assert_503_page(fetch(web.port, path, headers=headers), path)
+            database.start()
+            for path, headers in outage_pages(site):
+                page = fetch(web.port, path, headers=headers)
+                assert page.status == 200, (path, page.text[:500])
+    except BaseException:
+        print(logs(tmp_path))
+        raise
+
+
+# --- 3. SIGTERM while clients are connected -------------------------------------------------------
+def test_sigterm_lets_gunicorn_finish_the_request_in_flight(database, site, tmp_path):
+    """A basic-auth API request spends a real PBKDF2 password check (hundreds of milliseconds
+    with the production hasher): SIGTERM arrives while it runs, and it still gets its answer."""
+    env = app_env(tmp_path, database.url(DATABASE))
+    path = "/api/v2/me/enrollments/"
+    try:
+        web = gunicorn(tmp_path, "gunicorn", workers=1)
+        with serving(env, web):
+            durations = []
+            for _ in range(2):  # the first request also loads the URLconf and the API
+                started = time.monotonic()
+                baseline = fetch(web.port, path, headers=basic_auth("student"))
+                durations.append(time.monotonic() - started)
+                assert baseline.status == 200, baseline.text[:500]
+            duration = durations[-1]
+
+            # The request is sent, and SIGTERM follows once the worker has accepted it:
+            # the password check is still running then.
+            client = http.client.HTTPConnection("127.0.0.1", web.port, timeout=40)
+            client.connect()
+            client_port = client.sock.getsockname()[1]
+            client.request("GET", path, headers=basic_auth("student"))
+            wait_until(
+                lambda: accepted(web.port, client_port) is not False,
+                timeout=duration + 5,
+                interval=0.005,
+                message="the worker accepting the request",
+            )
+            signalled = time.monotonic()
+            web.process.send_signal(signal.SIGTERM)
+            response = client.getresponse()
+            finished = time.monotonic()
+            body = json.loads(response.read())
+            client.close()
+
+            assert response.status == 200, body
+            assert body == baseline.json()
+            assert [e["course"]["id"] for e in body["items"]] == [site["course_id"]]
+            assert finished - signalled > duration / 4, "the request was not in flight"
+            assert web.process.wait(timeout=40) == 0
+            with pytest.raises(OSError):
+                fetch(web.port, "/healthz", timeout=2)
+    except BaseException:
+        print(logs(tmp_path))
+        raise
+
+
+def message_with(text):
+    return lambda frame: frame["type"] == "message" and frame["message"]["text"] == text
+
+
+async def frames_until(socket, accept, timeout=5):
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = await socket.receive(max(deadline - time.monotonic(), 0.01))
+        assert frame is not None, f"closed with {socket.close_code}"
+        if accept(frame):
+            return frame
+
+
+async def join(port, site, who, attempts=1):
+    """A socket past its history and presence frames; returns it and the history."""
+    path = f"/ws/chat/room/{site['course_id']}/"
+    for attempt in range(attempts):
+        try:
+            socket = await WebSocket.connect(port, path, site["cookies"][who])
+            history = await frames_until(socket, lambda frame: frame["type"] == "history")
+            await frames_until(socket, lambda frame: frame["type"] == "presence")
+            return socket, history
+        except (HandshakeRefused, AssertionError, OSError):
+            if attempt == attempts - 1:
+                raise
+            await asyncio.sleep(0.5)
+
+
+async def test_sigterm_on_daphne_moves_chat_clients_to_another_process_and_loses_no_message(
+    database, site, throwaway_redis, tmp_path
+):
+    env = app_env(tmp_path, database.url(DATABASE), throwaway_redis.url, REDIS_PREFIX="faults")
+    stored_before = {text for (text,) in database.query(DATABASE, "SELECT text FROM chat_message")}
+    sockets = []
+    try:
+        doomed, survivor = daphne(tmp_path, "daphne-a"), daphne(tmp_path, "daphne-b")
+        with serving(env, doomed, survivor):
+            student, _ = await join(doomed.port, site, "student")
+            sockets.append(student)
+            teacher, _ = await join(survivor.port, site, "instructor")
+            sockets.append(teacher)
+
+            # A message counts as acknowledged once its sender has received it back from the
+            # room: the browser shows it as sent. The rate limit allows 5 per 5 seconds.
+            acknowledged, seen_by_teacher = [], []
+            for n in range(3):
+                text = f"before SIGTERM {n} {uuid.uuid4().hex[:6]}"
+                await student.send({"type": "message", "text": text})
+                await frames_until(student, message_with(text))
+                acknowledged.append(text)
+                await frames_until(teacher, message_with(text))
+                seen_by_teacher.append(text)
+
+            # One more is on its way when the process is told to stop.
+            in_flight = f"during SIGTERM {uuid.uuid4().hex[:6]}"
+            await student.send({"type": "message", "text": in_flight})
+            doomed.process.send_signal(signal.SIGTERM)
+            while True:
+                frame = await student.receive(timeout=20)
+                if frame is None:
+                    break
+                if message_with(in_flight)(frame):
+                    acknowledged.append(in_flight)
+            assert student.close_code is not None
+            await asyncio.to_thread(doomed.process.wait, 30)
+
+            # The browser reconnects, to the process that is left.
+            student, history = await join(survivor.port, site, "student", attempts=10)
+            sockets.append(student)
+            in_history = [message["text"] for message in history["messages"]]
+            stored = [
+                text
+                for (text,) in database.query(DATABASE, "SELECT text FROM chat_message ORDER BY id")
+                if text not in stored_before
+            ]
+            for text in acknowledged:
+                assert in_history.count(text) == 1, (text, in_history)
+                assert stored.count(text) == 1, (text, stored)
+            assert set(stored) <= {*acknowledged, in_flight}
+            if in_flight in acknowledged:
+                await frames_until(teacher, message_with(in_flight))
+
+            # And the room works across the reconnection.
+            await student.send({"type": "message", "text": "back on the other process"})
+            await frames_until(teacher, message_with("back on the other process"))
+    except BaseException:
+        print(logs(tmp_path))
+        raise
+    finally:
+        for socket in sockets:
+            await socket.close()
+
+
+# --- 4. Concurrent enrollment from two processes --------------------------------------------------
+CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def test_concurrent_enrollments_of_one_user_in_two_processes_leave_one_row(
+    database, site, tmp_path
+):
+    env = app_env(tmp_path, database.url(DATABASE), DATABASE_CONN_MAX_AGE=600)
+    user_id, course_id = site["user_ids"]["newcomer"], site["course_id"]
+    enroll = f"/learn/courses/{course_id}/enroll/"
+    api_enroll = f"/api/v2/courses/{course_id}/enroll/"
+    session = site["cookies"]["newcomer"]
+    try:
+        servers = gunicorn(tmp_path, "gunicorn-a", workers=3), gunicorn(tmp_path, "gunicorn-b", 3)
+        with serving(env, *servers):
+            form = fetch(servers[0].port, enroll, headers={"Cookie": session})
+            assert form.status == 200, form.text[:500]
+            csrf_cookie = form.cookie("csrftoken")
+            token = CSRF_INPUT.search(form.text).group(1)
+            cookies = f"{session}; csrftoken={csrf_cookie}"
+
+            requests = []
+            for n in range(24):
+                port = servers[n % 2].port
+                if n % 3 == 2:  # the API's enroll action, with the session and its CSRF header
+                    headers = {"Cookie": cookies, "X-CSRFToken": token}
+                    requests.append(("api", port, api_enroll, headers, b""))
+                else:  # the "Enroll" button
+                    headers = {
+                        "Cookie": cookies,
+                        "Content-Type": "application/x-www-form-urlencoded",
+                    }
+                    body = f"csrfmiddlewaretoken={token}".encode()
+                    requests.append(("form", port, enroll, headers, body))
+            barrier = threading.Barrier(len(requests))
+
+            def post(request):
+                kind, port, path, headers, body = request
+                barrier.wait(timeout=30)
+                return kind, fetch(port, path, method="POST", headers=headers, body=body)
+
+            with ThreadPoolExecutor(len(requests)) as pool:
+                results = list(pool.map(post, requests))
+
+            for kind, response in results:
+                expected = {302} if kind == "form" else {200, 201}
+                assert response.status in expected, (kind, response.status, response.text[:1000])
+            form_targets = {r.header("Location") for kind, r in results if kind == "form"}
+            assert form_targets == {site["module_path"]}
+            rows = database.query(
+                DATABASE,
+                "SELECT count(*) FROM learning_enrollment WHERE user_id = %s AND course_id = %s",
+                (user_id, course_id),
+            )
+            assert rows == [(1,)]
+    except BaseException:
+        print(logs(tmp_path))
+        raise
