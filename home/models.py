@@ -48,16 +48,18 @@ class HomePage(CoursePermissionsMixin, Page):
             annotate_module_counts,
             with_live_parent,
         )
+        from learning.models.pages import private_pages_q
 
         context = super().get_context(request, *args, **kwargs)
-        subjects = list(SubjectPage.objects.child_of(self).live().public().specific())
-        course_counts = CoursePage.live_counts_by_subject(subjects)
+        private = private_pages_q()  # the view restrictions, read once for the three listings
+        subjects = list(SubjectPage.objects.child_of(self).live().exclude(private))
+        course_counts = CoursePage.live_counts_by_subject(subjects, private)
         for subject in subjects:
             subject.course_count = course_counts.get(subject.path, 0)
         recent = list(
             with_live_parent(CoursePage.objects.descendant_of(self))
             .live()
-            .public()
+            .exclude(private)
             .select_related("owner", "image")
             .prefetch_related("image__renditions")
             .order_by("-first_published_at")[: self.recent_course_count]

@@ -4,9 +4,16 @@ Every block has its own template under ``templates/blocks/`` and renders with pa
 (a chooser left empty, a deleted document) without raising. Text that a person typed is escaped
 by the templates; rich text is HTML by nature, so it is cleaned to an allow-list of elements and
 attributes when it is stored, whatever wrote it (the editor, the API, a script).
+
+Queries: ``load_bodies(pages)`` converts the bodies of any number of modules at once, in a fixed
+number of queries: one per model and kind of block for the chosen images and documents (a video's
+file and captions together), plus one for the renditions of every image. Without it, Wagtail
+converts a body one kind of block at a time, with one query per image for its renditions.
 """
 
+import copy
 import re
+from collections import defaultdict
 from urllib.parse import parse_qs, urlparse
 
 from django.core.exceptions import ValidationError
@@ -14,6 +21,7 @@ from django.forms.utils import ErrorList
 from wagtail import blocks
 from wagtail.documents.blocks import DocumentChooserBlock
 from wagtail.images.blocks import ImageChooserBlock
+from wagtail.images.models import AbstractImage
 from wagtail.rich_text import RichText, expand_db_html
 from wagtail.whitelist import DEFAULT_ELEMENT_RULES, Whitelister, attribute_rule, check_url
 
@@ -62,6 +70,55 @@ class TextBlock(blocks.RichTextBlock):
         preview_value = RichText("<h2>Why it matters</h2><p>A short explanation.</p>")
 
 
+class ChooserStructBlock(blocks.StructBlock):
+    """A StructBlock that loads the objects of all its choosers with one query per model.
+
+    Wagtail's StructBlock asks each chooser child for its own objects (one query per child); a
+    video's file and captions are both documents, so here they come in the same query. Images
+    come with their renditions, in one more query.
+    """
+
+    def bulk_to_python(self, values):
+        values = list(values)
+        choosers = {
+            name: child
+            for name, child in self.child_blocks.items()
+            if isinstance(child, blocks.ChooserBlock)
+        }
+        wanted = defaultdict(set)
+        for value in values:
+            for name, child in choosers.items():
+                if value.get(name) is not None:
+                    wanted[child.model_class].add(value[name])
+        found = {model: objects_by_pk(model, pks) for model, pks in wanted.items()}
+        # The other children are converted by StructBlock, as before.
+        struct_values = super().bulk_to_python(
+            [{k: v for k, v in value.items() if k not in choosers} for value in values]
+        )
+        seen = set()
+        for struct_value, value in zip(struct_values, values, strict=True):
+            for name, child in choosers.items():
+                if name not in value:
+                    continue  # StructBlock gave it the child's default
+                obj = found.get(child.model_class, {}).get(value[name])
+                if obj is not None:
+                    key = (child.model_class, obj.pk)
+                    # As Wagtail does: an object chosen twice is two instances.
+                    obj = copy.copy(obj) if key in seen else obj
+                    seen.add(key)
+                struct_value[name] = obj
+        return struct_values
+
+
+def objects_by_pk(model, pks):
+    queryset = model.objects.all()
+    if issubclass(model, AbstractImage):
+        # All of them: Wagtail takes a rendition missing from the prefetched ones for one never
+        # made, and would make it again on every view.
+        queryset = queryset.prefetch_renditions()
+    return queryset.in_bulk(list(pks))
+
+
 def document_api(document):
     if document is None:
         return None
@@ -74,7 +131,7 @@ def document_api(document):
     }
 
 
-class FileBlock(blocks.StructBlock):
+class FileBlock(ChooserStructBlock):
     document = DocumentChooserBlock(help_text="A file students can download.")
     title = blocks.CharBlock(
         required=False,
@@ -98,7 +155,7 @@ class FileBlock(blocks.StructBlock):
         description = "A downloadable document with its type and size."
 
 
-class ImageBlock(blocks.StructBlock):
+class ImageBlock(ChooserStructBlock):
     image = ImageChooserBlock()
     alt_text = blocks.CharBlock(
         max_length=255,
@@ -207,7 +264,7 @@ class VideoValue(blocks.StructValue):
         return VIDEO_FILE_EXTENSIONS.get(document.file_extension.lower(), "")
 
 
-class VideoBlock(blocks.StructBlock):
+class VideoBlock(ChooserStructBlock):
     title = blocks.CharBlock(max_length=255, help_text="Names the video for screen readers.")
     url = blocks.URLBlock(
         required=False, label="YouTube or Vimeo URL", help_text="For example https://youtu.be/…"
@@ -376,3 +433,19 @@ class ModuleBodyBlock(blocks.StreamBlock):
         if isinstance(value, blocks.StreamValue):
             value.blocks_by_name("text")
         return super().get_prep_value(value)
+
+
+def load_bodies(pages, field_name="body"):
+    """Convert the StreamField bodies of these pages together (see the module docstring).
+
+    A body already converted (a preview of unsaved changes) is left as it is.
+    """
+    pages = [page for page in pages if getattr(page, field_name).is_lazy]
+    if not pages:
+        return
+    stream_block = getattr(pages[0], field_name).stream_block
+    values = stream_block.bulk_to_python(
+        [list(getattr(page, field_name).raw_data) for page in pages]
+    )
+    for page, value in zip(pages, values, strict=True):
+        setattr(page, field_name, value)

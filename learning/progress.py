@@ -78,10 +78,17 @@ def progress_for_courses(user, courses):
 
 
 def progress_of_modules(user, modules):
-    """Progress over an already fetched list of live modules (one query)."""
+    """Progress over an already fetched list of live modules.
+
+    No query for modules from ``CoursePage.live_modules(user)``, which says which this user
+    completed; one query otherwise.
+    """
     ids = [module.pk for module in modules]
-    completed = set()
-    if ids and user.is_authenticated:
+    if not ids or not user.is_authenticated:
+        return Progress(total=len(ids))
+    if all(getattr(module, "completed_by", None) == user.pk for module in modules):
+        completed = {module.pk for module in modules if module.completed}
+    else:
         completed = set(
             ModuleCompletion.objects.filter(user=user, module_id__in=ids).values_list(
                 "module_id", flat=True
@@ -95,8 +102,11 @@ def course_progress(user, course):
 
 
 def quizzes_of(module):
-    """The quiz blocks of a module's (live) body: ``[(block_id, value), ...]``."""
-    return [(block.id, block.value) for block in module.body if block.block_type == "quiz"]
+    """The quiz blocks of a module's (live) body: ``[(block_id, value), ...]``.
+
+    Only the quiz blocks are converted: the images and documents of the body are not loaded.
+    """
+    return [(block.id, block.value) for block in module.body.blocks_by_name("quiz")]
 
 
 def passed_quiz_ids(user, module):

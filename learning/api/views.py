@@ -18,6 +18,7 @@ from wagtail.models import Page, PageViewRestriction
 from learning.access import can_study
 from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.filters import with_safe_search
+from learning.blocks import load_bodies
 from learning.models import (
     CoursePage,
     Enrollment,
@@ -68,6 +69,15 @@ class PrefetchedListingMixin:
     """Computes ``self.related`` for the page of results before serializing it."""
 
     related = None
+    _base_queryset = None
+
+    def get_base_queryset(self):
+        # Wagtail asks for it three times a request (for the queryset, the serializer class and
+        # its context), and each time reads every view restriction: once is enough. A viewset
+        # instance serves one request.
+        if self._base_queryset is None:
+            self._base_queryset = super().get_base_queryset()
+        return self._base_queryset
 
     def listing_view(self, request):
         queryset = self.get_queryset()
@@ -148,6 +158,8 @@ class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
         # As a subquery: the search backends cannot filter on with_live_parent's Exists().
         visible = with_live_parent(CoursePage.objects.filter(pk__in=public)).values("pk")
         queryset = CoursePage.objects.filter(pk__in=visible)
+        if self.action not in ("listing_view", "detail_view"):
+            return queryset  # enroll, contents: the course itself is not serialized
         return queryset.select_related("owner", "image", "locale").prefetch_related(
             "image__renditions"
         )
@@ -200,6 +212,7 @@ class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
         restrictions = PageViewRestriction.objects.filter(page__in=modules)
         refused = {r.page_id for r in restrictions if not r.accept_request(request)}
         modules = [module for module in modules if module.pk not in refused]
+        load_bodies(modules)  # every module's images and documents in a fixed number of queries
         return Response(
             {
                 "id": course.pk,

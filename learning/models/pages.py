@@ -2,14 +2,18 @@
 
 Listing pages fetch their children in a fixed number of queries, whatever their number: module
 counts come from one grouped query over the tree's materialised paths, not one query per course.
+
+Serving a page reuses what routing fetched: a subject finds its course, and a course its module,
+as their specific page in one query (Wagtail makes two), and each routed page keeps its parent,
+so that the checks on its ancestors (published, view restrictions) read no page again.
 """
 
 from collections import Counter
-from functools import cached_property
+from functools import cached_property, partial
 
 from django.contrib.auth.views import redirect_to_login
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.template.response import TemplateResponse
@@ -17,11 +21,11 @@ from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page
+from wagtail.models import Page, PageViewRestriction
 from wagtail.search import index
 
 from learning.api import fields as api_fields
-from learning.blocks import ModuleBodyBlock
+from learning.blocks import ModuleBodyBlock, load_bodies
 from learning.models.enrollment import Enrollment
 from learning.permissions import CoursePermissionsMixin
 
@@ -38,10 +42,74 @@ def with_live_parent(queryset):
     return queryset.exclude(Exists(Page.objects.filter(path=parent_path, live=False)))
 
 
+def routed_ancestors(page):
+    """The ancestors routing fetched for this page (parent first, up to the site's home page).
+
+    ``None`` when they are not all known: the page was not reached by routing from the home page.
+    """
+    ancestors = []
+    while page.depth > 2:
+        page = page.__dict__.get("_cached_parent_obj")  # set by Page.route, read by get_parent()
+        if page is None:
+            return None
+        ancestors.append(page)
+    return ancestors
+
+
 def has_unpublished_ancestor(page):
+    ancestors = routed_ancestors(page)
+    if ancestors is not None:
+        return any(not ancestor.live for ancestor in ancestors if ancestor.depth >= 3)
     step = Page.steplen
     paths = [page.path[: depth * step] for depth in range(3, page.depth)]  # below the home page
     return bool(paths) and Page.objects.filter(path__in=paths, live=False).exists()
+
+
+def private_pages_q():
+    """Wagtail's ``PageQuerySet.private_q()``: exclude it from several querysets of one view.
+
+    ``.public()`` reads every view restriction each time it is called; this reads them once.
+    """
+    return Page.objects.all().private_q()
+
+
+class RoutedPageMixin:
+    """Routing and view restrictions that reuse the pages already fetched (module docstring)."""
+
+    #: The related objects that route() fetches with a child page.
+    child_select_related = ()
+
+    def route(self, request, path_components):
+        child_types = self.allowed_subpage_models()
+        if path_components and len(child_types) == 1:
+            [model] = child_types
+            child = (
+                model.objects.child_of(self)
+                .filter(slug=path_components[0])
+                .select_related(*self.child_select_related)
+                .first()
+            )
+            if child is not None:
+                child._cached_parent_obj = self
+                return child.route(request, path_components[1:])
+            # Another page type (or none): Wagtail's own routing decides.
+        return super().route(request, path_components)
+
+    def get_view_restrictions(self):
+        """The restrictions on this page and its ancestors, as Wagtail's, in one query.
+
+        Wagtail fetches the ancestors, then their restrictions; a routed page knows its
+        ancestors down to the home page, so only the tree's root is looked up by path. An alias
+        takes its source page's restrictions: then Wagtail's own method is used.
+        """
+        ancestors = routed_ancestors(self)
+        pages = [self, *(ancestors or [])]
+        if ancestors is None or any(page.alias_of_id for page in pages):
+            return super().get_view_restrictions()
+        above = [self.path[: depth * self.steplen] for depth in range(1, pages[-1].depth)]
+        return PageViewRestriction.objects.filter(
+            Q(page_id__in=[page.pk for page in pages]) | Q(page__path__in=above)
+        )
 
 
 def live_modules_under(courses):
@@ -66,7 +134,7 @@ def annotate_module_counts(courses):
     return courses
 
 
-class SubjectPage(CoursePermissionsMixin, Page):
+class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
     """A subject groups courses, e.g. "Mathematics"."""
 
     intro = RichTextField(blank=True, features=OVERVIEW_FEATURES)
@@ -85,6 +153,8 @@ class SubjectPage(CoursePermissionsMixin, Page):
     class Meta:
         verbose_name = "subject"
 
+    child_select_related = ("owner", "image")  # shown on the course page
+
     def live_courses(self):
         courses = (
             CoursePage.objects.child_of(self)
@@ -102,7 +172,7 @@ class SubjectPage(CoursePermissionsMixin, Page):
         return context
 
 
-class CoursePage(CoursePermissionsMixin, Page):
+class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     """A course: its instructor is the page owner; its modules are its children, in tree order."""
 
     class Level(models.TextChoices):
@@ -162,23 +232,41 @@ class CoursePage(CoursePermissionsMixin, Page):
         return self.owner
 
     @classmethod
-    def live_counts_by_subject(cls, subjects):
-        """Map each subject's path to its number of live, public courses (one query)."""
+    def live_counts_by_subject(cls, subjects, private_q=None):
+        """Map each subject's path to its number of live, public courses (one query).
+
+        ``private_q``: the view's ``private_pages_q()``, if it has it already.
+        """
         if not subjects:
             return {}
         filters = models.Q()
         for subject in subjects:
             filters |= models.Q(path__startswith=subject.path, depth=subject.depth + 1)
-        paths = cls.objects.live().public().filter(filters).values_list("path", flat=True)
+        courses = cls.objects.live().filter(filters)
+        courses = courses.public() if private_q is None else courses.exclude(private_q)
+        paths = courses.values_list("path", flat=True)
         return Counter(path[: -cls.steplen] for path in paths)
 
-    def live_modules(self):
-        return list(
+    def live_modules(self, user=None):
+        """The live modules, in order; for a logged-in ``user``, each says if they completed it.
+
+        (``completed``, with ``completed_by`` the user's id: see progress_of_modules.)
+        """
+        modules = (
             ModulePage.objects.child_of(self)
             .live()
             .order_by("path")
             .only("id", "title", "slug", "url_path", "path", "depth", "description")
         )
+        if user is not None and user.is_authenticated:
+            from learning.models.progress import ModuleCompletion
+
+            # Progress in the same query (learning.progress.progress_of_modules reads it).
+            completions = ModuleCompletion.objects.filter(user=user, module=OuterRef("pk"))
+            modules = list(modules.annotate(completed=Exists(completions)))
+            for module in modules:
+                module.completed_by = user.pk
+        return list(modules)
 
     def serve(self, request, *args, **kwargs):
         if has_unpublished_ancestor(self):
@@ -192,7 +280,7 @@ class CoursePage(CoursePermissionsMixin, Page):
         from learning.access import is_course_staff
 
         context = super().get_context(request, *args, **kwargs)
-        modules = self.live_modules()
+        modules = self.live_modules(request.user)
         enrollment = (
             Enrollment.objects.for_user(request.user)
             .filter(course=self)
@@ -206,7 +294,8 @@ class CoursePage(CoursePermissionsMixin, Page):
             subject=self.get_parent(),
             modules=modules,
             enrollment=enrollment,
-            is_course_staff=is_course_staff(request.user, self),
+            # A callable, so that the template asks (a query) only when nobody is enrolled.
+            is_course_staff=partial(is_course_staff, request.user, self),
             resume_module=resume,
         )
         if enrollment is not None:
@@ -221,7 +310,7 @@ class CoursePage(CoursePermissionsMixin, Page):
         return context
 
 
-class ModulePage(CoursePermissionsMixin, Page):
+class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     """A module of a course: a description and a body of text, file, image and video blocks."""
 
     description = models.TextField(
@@ -277,8 +366,9 @@ class ModulePage(CoursePermissionsMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        load_bodies([self])  # its images and documents in a fixed number of queries
         course = self.course
-        modules = course.live_modules()
+        modules = course.live_modules(request.user)
         # A draft being previewed is not among the live modules: show it in its place.
         ids = [module.pk for module in modules]
         position = ids.index(self.pk) if self.pk in ids else None

@@ -10,8 +10,8 @@ pytestmark = pytest.mark.django_db
 
 # A ceiling, so that a flat but wasteful page fails too. A module page read by an enrolled
 # student does more (access check, visit, progress, quiz state) than a public listing.
-MAX_QUERIES = 20
-MAX_MODULE_PAGE_QUERIES = 26
+MAX_QUERIES = 16
+MAX_MODULE_PAGE_QUERIES = 22
 
 
 def queries_for(client, url, assert_max_queries=None, ceiling=MAX_QUERIES):

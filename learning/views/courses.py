@@ -21,6 +21,7 @@ from learning.models import (
     live_modules_under,
     with_live_parent,
 )
+from learning.models.pages import private_pages_q
 from learning.progress import progress_for_courses
 
 CATALOG_PAGE_SIZE = 12
@@ -118,9 +119,10 @@ def catalog(request):
 
 
 def _catalog(request):
+    private = private_pages_q()  # the view restrictions, read once for every queryset below
     subjects = list(
         SubjectPage.objects.live()
-        .public()
+        .exclude(private)
         .order_by("title")
         .only("id", "title", "slug", "path", "depth")
     )
@@ -129,7 +131,7 @@ def _catalog(request):
     level = request.GET.get("level", "").strip()
     errors = []
 
-    courses = with_live_parent(CoursePage.objects.live().public())
+    courses = with_live_parent(CoursePage.objects.live().exclude(private))
     subject = next((s for s in subjects if s.slug == subject_slug), None)
     if subject_slug and subject is None:
         errors.append("There is no subject with that name: showing every subject.")
@@ -142,7 +144,7 @@ def _catalog(request):
         courses = courses.filter(level=level)
 
     if query:
-        ranked_ids = _search_course_ids(query)
+        ranked_ids = _search_course_ids(query, private)
         rank = {pk: position for position, pk in enumerate(ranked_ids)}
         ids = list(courses.filter(pk__in=ranked_ids).values_list("pk", flat=True))
         ids.sort(key=rank.__getitem__)
@@ -180,7 +182,7 @@ def _catalog(request):
     )
 
 
-def _search_course_ids(query):
+def _search_course_ids(query, private):
     """Course ids matching the query in their own text or in one of their live modules.
 
     Only ids leave this function: module text is searched, never shown, so a search cannot
@@ -188,13 +190,14 @@ def _search_course_ids(query):
     """
     ranked = []
     seen = set()
-    for course in CoursePage.objects.live().public().search(query, operator="and")[:500]:
+    for course in CoursePage.objects.live().exclude(private).search(query, operator="and")[:500]:
         if course.pk not in seen:
             seen.add(course.pk)
             ranked.append(course.pk)
     module_paths = defaultdict(int)
     step = ModulePage.steplen
-    for module in ModulePage.objects.live().public().search(query, operator="and")[:2000]:
+    modules = ModulePage.objects.live().exclude(private).defer_streamfields()
+    for module in modules.search(query, operator="and")[:2000]:
         module_paths[module.path[:-step]] += 1
     if module_paths:
         for pk in CoursePage.objects.filter(path__in=list(module_paths)).values_list(

@@ -1,0 +1,237 @@
+"""Pages and API endpoints make a bounded number of SQL queries whatever the size of the content.
+
+Every case is measured on a small tree (one course with one module holding one block of each
+kind) and on a large one (20 modules of 10 image, 3 file, 2 video, a text and a quiz block
+each, several courses with images in two subjects, a student enrolled in several of them). The
+ceiling is the same for both sizes: a query per module, block, image or course fails the test.
+
+The page cache is off in the tests, and the cache is emptied before each measured request, so
+image renditions are looked up in the database as on a cold server: an image whose renditions
+are not prefetched costs a query of its own.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.contrib.auth.models import Group
+from wagtail.models import PageViewRestriction
+
+from conftest import clear_cache
+from learning.models import Enrollment, ModuleCompletion
+from learning.tests import factories
+
+pytestmark = pytest.mark.django_db
+
+SIZES = ["small", "large"]
+LARGE = {"modules": 20, "images": 10, "files": 3, "courses": 8}
+
+
+def body(images, files, video_files):
+    """A module body: the given images and documents, two videos, a text and a quiz."""
+    video, captions = video_files
+    blocks = [{"type": "text", "value": "<p>Limits in calculus, step by step.</p>"}]
+    blocks += [
+        {"type": "image", "value": {"image": image.pk, "alt_text": "A graph", "caption": "Fig."}}
+        for image in images
+    ]
+    blocks += [
+        {"type": "file", "value": {"document": document.pk, "title": "", "description": "Notes"}}
+        for document in files
+    ]
+    blocks += [
+        {
+            "type": "video",
+            "value": {"title": "Intro", "url": "https://youtu.be/dQw4w9WgXcQ", "caption": ""},
+        },
+        {
+            "type": "video",
+            "value": {"title": "Demo", "url": "", "file": video.pk, "captions": captions.pk},
+        },
+        {
+            "type": "quiz",
+            "value": {
+                "title": "Check",
+                "pass_mark": 50,
+                "questions": [
+                    {
+                        "question": "1 + 1?",
+                        "choices": [{"text": "2", "correct": True}, {"text": "3"}],
+                        "explanation": "",
+                    }
+                ],
+            },
+        },
+    ]
+    return blocks
+
+
+def video_documents():
+    return (
+        factories.DocumentFactory(filename="clip.webm"),
+        factories.DocumentFactory(filename="clip.vtt", content=b"WEBVTT\n"),
+    )
+
+
+def fill_module(page, images, files):
+    page.body = body(images, files, video_documents())
+    page.save()
+
+
+class Tree:
+    """The pages a case visits, built small or large around the shared fixtures."""
+
+    def __init__(self, size, home, subject, course, module, instructor, student):
+        self.size, self.home, self.subject, self.course, self.module = (
+            size,
+            home,
+            subject,
+            course,
+            module,
+        )
+        large = size == "large"
+        course.image = factories.ImageFactory()
+        course.save()
+        count = LARGE["images"] if large else 1
+        fill_module(
+            module,
+            [factories.ImageFactory() for _ in range(count)],
+            [factories.DocumentFactory() for _ in range(LARGE["files"] if large else 1)],
+        )
+        self.modules = [module]
+        if not large:
+            return
+        # Other modules share a pool of images: each module still loads its own.
+        pool = [factories.ImageFactory() for _ in range(count)]
+        files = [factories.DocumentFactory() for _ in range(LARGE["files"])]
+        for _ in range(LARGE["modules"] - 1):
+            extra = factories.ModulePageFactory(parent=course, owner=instructor)
+            fill_module(extra, pool, files)
+            self.modules.append(extra)
+        ModuleCompletion.objects.create(user=student, module=self.modules[1])
+        Enrollment.objects.filter(user=student, course=course).update(last_module=self.modules[3])
+        second = factories.SubjectPageFactory(parent=home, title="Physics")
+        for number in range(LARGE["courses"]):
+            other = factories.CoursePageFactory(
+                parent=subject if number % 2 else second,
+                owner=instructor,
+                image=factories.ImageFactory(),
+                title=f"Calculus {number}",
+            )
+            modules = [factories.ModulePageFactory(parent=other) for _ in range(3)]
+            if number < 5:
+                Enrollment.objects.create(user=student, course=other, last_module=modules[1])
+                ModuleCompletion.objects.create(user=student, module=modules[0])
+
+
+@pytest.fixture(params=SIZES)
+def tree(request, home, subject, course, module, instructor, enrolled_student):
+    return Tree(request.param, home, subject, course, module, instructor, enrolled_student)
+
+
+def module_page_shows_every_block(tree, response):
+    html = response.content.decode()
+    large = tree.size == "large"
+    assert html.count('class="figure__image"') == (LARGE["images"] if large else 1)
+    assert html.count('class="file-download__link"') == (LARGE["files"] if large else 1)
+    assert '<track kind="captions"' in html
+
+
+def contents_have_every_module(tree, response):
+    modules = response.json()["modules"]
+    assert len(modules) == len(tree.modules)
+    images = [block for block in modules[-1]["body"] if block["type"] == "image"]
+    assert len(images) == (LARGE["images"] if tree.size == "large" else 1)
+    assert images[0]["value"]["image"]["renditions"]["large"]["url"]
+
+
+@dataclass(frozen=True)
+class Case:
+    page: str
+    who: str  # "anonymous", or "student": enrolled in the course
+    url: Callable[[Tree], str]
+    # The count measured when the ceiling was set (issue #8): raise it only for a new query
+    # that does not depend on the size of the content.
+    ceiling: int
+    status: int = 200
+    check: Callable | None = None  # that the response holds the content it was measured with
+
+    def __str__(self):
+        return f"{self.page}, {self.who}".replace(" ", "-")
+
+
+CASES = [
+    Case("home", "anonymous", lambda t: "/", 13),
+    Case("home", "student", lambda t: "/", 17),
+    Case("subject", "anonymous", lambda t: t.subject.url, 12),
+    Case("subject", "student", lambda t: t.subject.url, 16),
+    Case("catalog", "anonymous", lambda t: "/catalog/", 10),
+    Case("catalog", "student", lambda t: "/catalog/", 14),
+    Case("catalog search", "anonymous", lambda t: "/catalog/?q=calculus", 13),
+    Case("catalog search", "student", lambda t: "/catalog/?q=calculus", 17),
+    Case("course", "anonymous", lambda t: t.course.url, 11),
+    Case("course", "student", lambda t: t.course.url, 16),
+    Case("module", "anonymous", lambda t: t.module.url, 8, status=302),
+    Case("module", "student", lambda t: t.module.url, 22, check=module_page_shows_every_block),
+    Case("my learning", "student", lambda t: "/learn/", 15),
+    Case("api courses", "anonymous", lambda t: "/api/v2/courses/", 9),
+    Case("api courses", "student", lambda t: "/api/v2/courses/", 11),
+    Case(
+        "api contents",
+        "student",
+        lambda t: f"/api/v2/courses/{t.course.pk}/contents/",
+        13,
+        check=contents_have_every_module,
+    ),
+    Case("api my enrollments", "student", lambda t: "/api/v2/me/enrollments/", 6),
+]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_queries_stay_under_the_same_ceiling_for_small_and_large_content(
+    client, tree, enrolled_student, case, django_assert_max_num_queries
+):
+    if case.who == "student":
+        client.force_login(enrolled_student)
+    url = case.url(tree)
+    clear_cache()  # renditions cached by an earlier test name rows that were rolled back
+    assert client.get(url).status_code == case.status  # warm-up: renditions are made
+    clear_cache()  # a cold cache: renditions and site root paths come from the database
+    with django_assert_max_num_queries(case.ceiling):
+        response = client.get(url)
+    assert response.status_code == case.status
+    if case.check:
+        case.check(tree, response)
+
+
+# --- what the fewer queries must not lose ------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["course", "module"])
+def test_a_group_restriction_on_the_subject_still_holds_below_it(
+    student_client, subject, course, module, page
+):
+    """Routing hands the ancestors to the view-restriction check: theirs must still count."""
+    restriction = PageViewRestriction.objects.create(
+        page=subject, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.add(Group.objects.get(name="Editors"))
+    url = course.url if page == "course" else module.url
+
+    response = student_client.get(url)
+
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]
+
+
+def test_module_page_lists_completed_modules_of_the_student_only(
+    student_client, course, module, instructor, student, other_instructor
+):
+    second = factories.ModulePageFactory(parent=course, owner=instructor, title="Series")
+    ModuleCompletion.objects.create(user=student, module=second)
+    ModuleCompletion.objects.create(user=other_instructor, module=module)
+
+    response = student_client.get(module.url)
+
+    assert response.context["progress"].completed_ids == {second.pk}
+    assert not response.context["module_completed"]
