@@ -1,5 +1,6 @@
 # syntax=docker/dockerfile:1
-# The learning site as one image: daphne serving config.asgi (HTTP and the chat WebSockets).
+# The learning site as one image: gunicorn serving config.wsgi (HTTP pages) by default, and
+# daphne serving config.asgi (the chat WebSockets) from the same image in docker-compose.yml.
 # Configuration comes only from the environment (see .env.example); docker-compose.yml wires it
 # to PostgreSQL and Redis.
 
@@ -26,6 +27,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
     DJANGO_SETTINGS_MODULE=config.settings.production \
     MEDIA_ROOT=/app/var/media
+
+# pg_dump and pg_restore for `manage.py backup` / `restore` (Debian bookworm's, PostgreSQL 15
+# like the compose stack's server); nothing else is added to the slim image.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends postgresql-client \
+    && rm -rf /var/lib/apt/lists/*
 
 # A fixed numeric uid so orchestrators can verify runAsNonRoot.
 RUN groupadd --system --gid 10001 app \

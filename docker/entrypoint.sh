@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Container entrypoint: wait for the database, apply migrations, then run the given command
-# (daphne by default, see the Dockerfile's CMD) as PID 1 so it receives the stop signal.
+# (gunicorn by default, see the Dockerfile's CMD) as PID 1 so it receives the stop signal.
 set -euo pipefail
 
 # The project root (/app in the image), wherever the script is run from.

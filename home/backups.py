@@ -38,7 +38,13 @@ def _pg_env_and_args():
 
 def _run(command, env):
     # The command is a fixed tool name with arguments from our own settings, not user input.
-    result = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603
+    try:
+        result = subprocess.run(command, env=env, capture_output=True, text=True)  # noqa: S603
+    except FileNotFoundError as error:
+        raise BackupError(
+            f"{command[0]} is not installed: install PostgreSQL's client tools "
+            "(Debian: apt-get install postgresql-client) in the same major version as the server"
+        ) from error
     if result.returncode != 0:
         raise BackupError(f"{command[0]} failed: {result.stderr.strip()[:500]}")
 

@@ -3,6 +3,11 @@
 ``/healthz``: the process answers (no dependency is touched).
 ``/readyz``: the database, the cache and the channel layer are reachable; 503 with the name of
 whatever failed otherwise. Neither says anything about versions, hosts or secrets.
+
+Probes come from inside the network (a container's HEALTHCHECK asks 127.0.0.1, a load balancer
+its own address), with a Host header that ALLOWED_HOSTS need not list, and over plain HTTP:
+ProbeMiddleware, first in the list, answers them before Django's host check and the HTTPS
+redirect could refuse them. They read nothing from the request.
 """
 
 import asyncio
@@ -70,3 +75,16 @@ def readyz(request):
     return JsonResponse(
         {"status": "ok" if ready else "failing", "checks": results}, status=200 if ready else 503
     )
+
+
+class ProbeMiddleware:
+    VIEWS = {"/healthz": healthz, "/readyz": readyz}
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        view = self.VIEWS.get(request.path_info)
+        if view is not None:
+            return view(request)
+        return self.get_response(request)

@@ -50,3 +50,58 @@ def test_dockerfile_runs_as_a_non_root_user_with_a_health_check():
     assert "USER 10001" in dockerfile
     assert "HEALTHCHECK" in dockerfile and "/healthz" in dockerfile
     assert "collectstatic" in dockerfile
+
+
+def compose_service(name):
+    """The lines of one service's block in docker-compose.yml (up to the next service)."""
+    lines = (ROOT / "docker-compose.yml").read_text().splitlines()
+    start = lines.index(f"  {name}:") + 1
+    block = []
+    for line in lines[start:]:
+        if line.strip() and not line.startswith("    ") and not line.lstrip().startswith("#"):
+            break
+        block.append(line)
+    return "\n".join(block)
+
+
+def test_only_the_migrate_service_migrates_before_the_others_start():
+    static = compose_service("static")
+    assert "entrypoint: []" in static  # the image's entrypoint would migrate concurrently
+    for name in ("web", "ws"):
+        assert "service_completed_successfully" in compose_service(name)
+
+
+def test_gunicorn_workers_keep_persistent_database_connections():
+    assert "DATABASE_CONN_MAX_AGE" in compose_service("web")
+    assert "DATABASE_CONN_MAX_AGE" not in compose_service("ws")
+
+
+@pytest.mark.django_db
+def test_a_form_posted_through_nginx_on_a_non_default_port_passes_the_csrf_check():
+    """NGINX passes the Host header with its port; the browser's Origin carries the same port."""
+    from django.test import Client, override_settings
+
+    conf = (ROOT / "docker" / "nginx.conf").read_text()
+    assert "proxy_set_header Host $host;" not in conf
+    assert conf.count("proxy_set_header Host $http_host;") == 2
+
+    browser = Client(enforce_csrf_checks=True)
+    with override_settings(ALLOWED_HOSTS=["localhost"]):
+        browser.get("/accounts/login/", HTTP_HOST="localhost:8080")
+        response = browser.post(
+            "/accounts/login/",
+            {
+                "username": "nobody",
+                "password": "wrong",
+                "csrfmiddlewaretoken": browser.cookies["csrftoken"].value,
+            },
+            HTTP_HOST="localhost:8080",
+            HTTP_ORIGIN="http://localhost:8080",
+        )
+    assert response.status_code == 200  # the form with its error, not a 403 from CSRF
+    assert b"CSRF" not in response.content
+
+
+def test_the_image_has_the_postgresql_client_for_backups_and_never_the_backups():
+    assert "postgresql-client" in (ROOT / "Dockerfile").read_text()
+    assert "backups" in (ROOT / ".dockerignore").read_text().split()

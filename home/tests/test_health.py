@@ -60,3 +60,23 @@ def test_readyz_names_a_failing_database_without_leaking_details(client, monkeyp
 
 def test_probes_refuse_other_methods(client):
     assert client.post("/healthz").status_code == 405
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/healthz", "/readyz"])
+def test_probes_answer_whatever_the_host_header(client, path):
+    # A container's HEALTHCHECK asks 127.0.0.1 while ALLOWED_HOSTS lists the public name only.
+    with override_settings(ALLOWED_HOSTS=["learn.example.com"]):
+        response = client.get(path, HTTP_HOST="10.0.0.7:8000")
+        refused = client.get("/", HTTP_HOST="10.0.0.7:8000")
+    assert response.status_code == 200
+    assert refused.status_code == 400
+
+
+@pytest.mark.django_db
+def test_probes_answer_plain_http_where_https_is_enforced(client):
+    with override_settings(SECURE_SSL_REDIRECT=True):
+        response = client.get("/healthz")
+        redirected = client.get("/")
+    assert response.status_code == 200
+    assert redirected.status_code == 301

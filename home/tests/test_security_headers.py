@@ -60,3 +60,31 @@ def test_production_log_lines_are_json():
     assert entry["level"] == "ERROR"
     assert entry["message"] == "boom x"
     assert entry["logger"] == "learning"
+
+
+def test_production_logs_go_to_stdout_as_json():
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.production",
+        "SECRET_KEY": "x" * 50,
+        "ALLOWED_HOSTS": "learn.example.com",
+    }
+    code = "import django, logging; django.setup(); logging.getLogger('home').error('boom %s', 1)"
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert {"level": "ERROR", "message": "boom 1", "logger": "home"}.items() <= lines[-1].items()
+    assert "boom" not in result.stderr
