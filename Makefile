@@ -9,7 +9,7 @@ PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve backup restore test lint format migrate demo check-python clean
+.PHONY: help run serve bench backup restore test lint format migrate demo check-python clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,8 +48,11 @@ run: migrate ## Set up and serve the demo site on http://127.0.0.1:8000/
 	$(BIN)/python manage.py load_demo --if-empty
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-serve: $(VENV)/.runtime ## Production settings on this machine's PostgreSQL + Redis, N processes (SERVE_PROCESSES=2) from PORT
+serve: $(VENV)/.runtime ## Production settings on local PostgreSQL + Redis: gunicorn on PORT, daphne for /ws/ on PORT+1.. (scripts/serve.py)
 	$(BIN)/python scripts/serve.py
+
+bench: $(VENV)/.runtime ## Load-test the production setup (needs wrk, PostgreSQL, Redis); BENCH_ARGS=--smoke
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 backup: $(VENV)/.runtime ## Back up the database and media into backups/<time>/
 	$(BIN)/python manage.py backup

@@ -1,0 +1,1 @@
+"""`make bench`: the production configuration under load (see docs/performance.md)."""
