@@ -47,8 +47,9 @@ SILENCED_SYSTEM_CHECKS = [
 ]
 
 # Content-Security-Policy for the public pages (home.middleware.ContentSecurityPolicyMiddleware);
-# the Wagtail admin, which needs inline scripts, is left to its own defaults.
-CONTENT_SECURITY_POLICY = "; ".join(
+# the Wagtail admin, which needs inline scripts, is left to its own defaults. The environment's
+# CONTENT_SECURITY_POLICY, when set, replaces this one (say, to allow another video host).
+CONTENT_SECURITY_POLICY = env.get("CONTENT_SECURITY_POLICY") or "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
