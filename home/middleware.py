@@ -115,3 +115,40 @@ def database_unavailable(exception):
     response = HttpResponse(render_to_string("503.html"), status=503)
     response["Retry-After"] = "30"
     return response
+
+
+class PublicFormFieldLimitMiddleware:
+    """Public forms take at most PUBLIC_FORM_MAX_FIELDS fields; the Wagtail admin more.
+
+    DATA_UPLOAD_MAX_NUMBER_FIELDS bounds every request, and must be high enough for a long module
+    edited in the admin (a quiz is hundreds of small fields). The site's own forms have a dozen
+    fields: a form POST (URL-encoded or multipart) outside the admin and the API with more than
+    PUBLIC_FORM_MAX_FIELDS is refused with the 400 page before any view or form sees it. The
+    parsed form stays on the request for the view.
+    """
+
+    def __init__(self, get_response):
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.limit = settings.PUBLIC_FORM_MAX_FIELDS
+        self.exempt = ("/admin/", "/django-admin/", "/api/")
+
+    def __call__(self, request):
+        if (
+            request.method == "POST"
+            and request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data")
+            and not request.path.startswith(self.exempt)
+        ):
+            from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+            from django.views.defaults import bad_request
+
+            try:
+                count = sum(len(values) for _, values in request.POST.lists())
+            except (TooManyFieldsSent, RequestDataTooBig) as error:
+                return bad_request(request, error)
+            if count > self.limit:
+                return bad_request(
+                    request, TooManyFieldsSent(f"{count} fields, {self.limit} at most")
+                )
+        return self.get_response(request)

@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "home.middleware.CourseSubdomainMiddleware",
     "home.middleware.ContentSecurityPolicyMiddleware",
     "home.middleware.DatabaseUnavailableMiddleware",
+    "home.middleware.PublicFormFieldLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -209,6 +210,8 @@ STORAGES = {
 # quiz posts several thousand small fields, far less than 5 MB; anything beyond is refused (400)
 # before it reaches a view. Uploaded files are limited by the WAGTAIL*_MAX_UPLOAD_SIZE below.
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
+# Outside the admin, forms have a dozen fields: 1,000 or more is refused (home.middleware).
+PUBLIC_FORM_MAX_FIELDS = 999
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # --- Wagtail -----------------------------------------------------------------------------------
