@@ -78,6 +78,30 @@ def test_redis_url_selects_django_redis_and_channels_redis(monkeypatch):
     assert layer["CONFIG"]["hosts"] == ["redis://cache:6379/2"]
 
 
+def test_email_goes_to_the_console_without_an_smtp_host(monkeypatch):
+    monkeypatch.delenv("EMAIL_HOST", raising=False)
+    settings = load_settings("config.settings.base", monkeypatch)
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_email_host_selects_smtp_with_its_credentials(monkeypatch):
+    settings = load_settings(
+        "config.settings.base",
+        monkeypatch,
+        EMAIL_HOST="smtp.example.com",
+        EMAIL_PORT="2525",
+        EMAIL_HOST_USER="mailer",
+        EMAIL_HOST_PASSWORD="s3cret",
+        EMAIL_USE_TLS="false",
+        DEFAULT_FROM_EMAIL="Courses <courses@example.com>",
+    )
+    assert settings.EMAIL_BACKEND == "django.core.mail.backends.smtp.EmailBackend"
+    assert (settings.EMAIL_HOST, settings.EMAIL_PORT) == ("smtp.example.com", 2525)
+    assert (settings.EMAIL_HOST_USER, settings.EMAIL_HOST_PASSWORD) == ("mailer", "s3cret")
+    assert settings.EMAIL_USE_TLS is False
+    assert settings.DEFAULT_FROM_EMAIL == "Courses <courses@example.com>"
+
+
 @pytest.mark.parametrize(
     ("name", "value"),
     [("DEBUG", "maybe"), ("REDIS_URL", "http://not-redis/"), ("DATABASE_URL", "nosuchdb://x/y")],
