@@ -11,12 +11,16 @@ so that the checks on its ancestors (published, view restrictions) read no page 
 from collections import Counter
 from functools import cached_property, partial
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.template.response import TemplateResponse
+from django.urls import URLResolver, get_resolver
+from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.api import APIField
@@ -134,6 +138,40 @@ def annotate_module_counts(courses):
     return courses
 
 
+def _first_segments(patterns):
+    """The literal first path segments of these URL patterns (route patterns only).
+
+    An include at the empty prefix (``path("", include(...))``) is looked into; regular
+    expressions (Wagtail's catch-all page route) and converters reserve nothing.
+    """
+    for pattern in patterns:
+        route = pattern.pattern
+        if not isinstance(route, RoutePattern):
+            continue
+        text = str(route)
+        if not text and isinstance(pattern, URLResolver):
+            yield from _first_segments(pattern.url_patterns)
+            continue
+        segment = text.split("/", 1)[0]
+        if segment and "<" not in segment:
+            yield segment
+
+
+def reserved_subject_slugs():
+    """Slugs a subject cannot take: the site's own top-level routes would shadow its URL.
+
+    Subjects sit right under the home page, so a subject ``/<slug>/`` is reached only when no
+    route of config/urls.py matches first. Static and media files are served under their own
+    prefixes (by the web server in production), so these are reserved too.
+    """
+    reserved = set(_first_segments(get_resolver().url_patterns))
+    for url in (settings.STATIC_URL, settings.MEDIA_URL):
+        segment = (url or "").strip("/").split("/", 1)[0]
+        if segment and "://" not in (url or ""):
+            reserved.add(segment)
+    return reserved
+
+
 class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
     """A subject groups courses, e.g. "Mathematics"."""
 
@@ -154,6 +192,16 @@ class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
         verbose_name = "subject"
 
     child_select_related = ("owner", "image")  # shown on the course page
+
+    def clean(self):
+        super().clean()
+        if self.slug and self.slug.lower() in reserved_subject_slugs():
+            raise ValidationError(
+                {
+                    "slug": f"The slug “{self.slug}” is reserved: the site's own "
+                    f"/{self.slug.lower()}/ pages would hide this subject. Choose another slug."
+                }
+            )
 
     def live_courses(self):
         courses = (

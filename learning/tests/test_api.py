@@ -705,6 +705,83 @@ def test_drafts_and_restricted_pages_are_absent_from_listings(
         assert page.title not in titles
 
 
+# A word that appears only in unpublished revisions.
+DRAFT_WORD = "Quuxification"
+
+
+@pytest.fixture
+def unpublished_changes(subject, course, module):
+    """Live subject, course and module, each with a newer revision that is not published."""
+    subject.title = f"{DRAFT_WORD} subject"
+    subject.intro = f"<p>{DRAFT_WORD} intro.</p>"
+    subject.save_revision()
+    course.title = f"{DRAFT_WORD} course"
+    course.overview = f"<p>{DRAFT_WORD} overview.</p>"
+    course.level = CoursePage.Level.ADVANCED
+    course.duration_hours = 99
+    course.save_revision()
+    module.title = f"{DRAFT_WORD} module"
+    module.description = f"{DRAFT_WORD} description."
+    module.save_revision()
+    for page in (subject, course, module):
+        page.refresh_from_db()
+        assert page.live and page.has_unpublished_changes
+    return subject, course, module
+
+
+@pytest.mark.parametrize(
+    ("url", "visible"),
+    [
+        ("/api/v2/pages/?limit=50", "Calculus"),
+        ("/api/v2/pages/?limit=50&fields=*", "Calculus"),
+        ("/api/v2/pages/?type=learning.CoursePage&fields=*", "Calculus"),
+        ("/api/v2/pages/?type=learning.SubjectPage&fields=*", "Mathematics"),
+        ("/api/v2/pages/?type=learning.ModulePage&fields=*", "Limits"),
+        ("/api/v2/pages/{course}/?fields=*", "Calculus"),
+        ("/api/v2/pages/{subject}/?fields=*", "Mathematics"),
+        ("/api/v2/pages/{module}/?fields=*", "Limits"),
+        ("/api/v2/courses/", "Calculus"),
+        ("/api/v2/courses/?fields=*", "Calculus"),
+        ("/api/v2/courses/{course}/", "Calculus"),
+        ("/api/v2/courses/?subject={subject}&fields=*", "Calculus"),
+        ("/api/v2/subjects/", "Mathematics"),
+        ("/api/v2/subjects/?fields=*", "Mathematics"),
+        ("/api/v2/subjects/{subject}/", "Mathematics"),
+    ],
+)
+def test_unpublished_changes_never_appear_to_anonymous_clients(
+    client, unpublished_changes, url, visible
+):
+    subject, course, module = unpublished_changes
+    url = url.format(subject=subject.pk, course=course.pk, module=module.pk)
+    response = client.get(url)
+    assert response.status_code == 200, response.content
+    content = response.content.decode()
+    assert visible in content
+    assert DRAFT_WORD not in content
+
+
+def test_live_values_are_served_while_a_change_is_unpublished(client, unpublished_changes):
+    subject, course, module = unpublished_changes
+    data = get_json(client, f"/api/v2/courses/{course.pk}/")
+    assert data["title"] == "Calculus"
+    assert data["overview"] == "<p>What this course covers.</p>"
+    assert (data["level"], data["duration_hours"]) == ("beginner", 4)
+    assert data["subject"]["title"] == "Mathematics"
+    assert [m["title"] for m in data["modules"]] == ["Limits"]
+    data = get_json(client, f"/api/v2/subjects/{subject.pk}/")
+    assert (data["title"], data["intro"]) == ("Mathematics", "<p>A subject.</p>")
+
+
+@pytest.mark.parametrize("endpoint", ["pages", "courses", "subjects"])
+def test_searching_a_word_only_in_unpublished_changes_finds_nothing(
+    client, unpublished_changes, endpoint
+):
+    data = get_json(client, f"/api/v2/{endpoint}/?search={DRAFT_WORD}")
+    assert data["items"] == []
+    assert data["meta"]["total_count"] == 0
+
+
 def test_drafts_and_restricted_pages_are_not_found_by_id(client, hidden_pages):
     for page in hidden_pages:
         endpoint = {"SubjectPage": "subjects", "CoursePage": "courses"}.get(

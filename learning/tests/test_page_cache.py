@@ -3,7 +3,7 @@
 import logging
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from conftest import clear_cache
@@ -104,3 +104,60 @@ def test_pages_are_served_when_the_cache_server_is_down(client, course, caplog):
     assert "Calculus" in first.content.decode()
     assert second[HEADER] == "miss"  # every lookup is a miss, never an error page
     assert any(record.name.startswith("django_redis") for record in caplog.records)
+
+
+def leave_then_log_out(client, student, course):
+    """Leave a course and log out before the "You have left" message is shown.
+
+    The message waits in the messages cookie, which outlives the session: the visitor is
+    anonymous again, with a message pending.
+    """
+    from learning.models import Enrollment
+
+    Enrollment.objects.create(user=student, course=course)
+    client.force_login(student)
+    client.post(reverse("learning:leave", args=(course.pk,)))  # redirect not followed
+    client.post(reverse("logout"))
+    assert client.cookies.get("messages") and client.cookies["messages"].value
+
+
+@pytest.mark.parametrize("page", ["home", "course", "catalog"])
+def test_visitor_with_a_pending_message_gets_a_fresh_page_with_it_not_the_stored_one(
+    client, page, home, course, student
+):
+    url = {"home": "/", "course": course.url, "catalog": reverse("learning:catalog")}[page]
+    leave_then_log_out(client, student, course)
+    assert get(Client(), url)[HEADER] == "miss"  # a copy is stored for anonymous visitors
+    assert get(Client(), url)[HEADER] == "hit"
+    response = get(client, url)
+    assert response.get(HEADER) != "hit"
+    assert "You have left “Calculus”." in response.content.decode()
+
+
+@pytest.mark.parametrize("page", ["home", "course", "catalog"])
+def test_a_page_showing_a_pending_message_is_not_stored_for_other_visitors(
+    client, page, home, course, student
+):
+    url = {"home": "/", "course": course.url, "catalog": reverse("learning:catalog")}[page]
+    leave_then_log_out(client, student, course)
+    shown = get(client, url)
+    assert "You have left “Calculus”." in shown.content.decode()
+    assert HEADER not in shown  # not stored
+    other = Client()
+    response = get(other, url)
+    assert response[HEADER] == "miss"
+    assert "You have left" not in response.content.decode()
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Known bug (learning/signals.py): post_delete is connected to cache.invalidate with "
+    "no sender, so deleting any object (an enrollment, a session at log-out) retires every page",
+)
+def test_deleting_something_other_than_a_page_keeps_the_cached_pages(client, course, student):
+    from learning.models import Enrollment
+
+    enrollment = Enrollment.objects.create(user=student, course=course)
+    assert get(client, course.url)[HEADER] == "miss"
+    enrollment.delete()
+    assert get(client, course.url)[HEADER] == "hit"

@@ -1,12 +1,15 @@
 """Module completion, progress over live modules, course completion and certificates."""
 
 import uuid
+from datetime import UTC, datetime
 
 import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
 from django.urls import reverse
 
 from conftest import make_user
-from learning.models import Certificate, Enrollment, ModuleCompletion
+from learning.models import Certificate, Enrollment, ModuleCompletion, ModulePage
 from learning.progress import course_progress
 from learning.tests import factories
 from learning.tests.quiz_data import QUIZ_ID, RIGHT, add_quiz
@@ -168,3 +171,131 @@ def test_another_students_progress_is_their_own(student_client, course, module):
     Enrollment.objects.create(user=other, course=course)
     complete(student_client, module)
     assert course_progress(other, course).done == 0
+
+
+@pytest.fixture
+def owned_modules(course, module, instructor):
+    """Three modules of the course, all made by its instructor (who may delete and move them)."""
+    return [module] + [factories.ModulePageFactory(parent=course, owner=instructor) for _ in "ab"]
+
+
+@pytest.fixture
+def instructor_client(instructor):
+    client = Client()  # not the student's: the ``client`` fixture is student_client
+    client.force_login(instructor)
+    return client
+
+
+def test_progress_stays_right_when_an_instructor_deletes_modules(
+    student_client, instructor_client, enrolled_student, course, owned_modules
+):
+    first, second, third = owned_modules
+    complete(student_client, first)
+    complete(student_client, second)
+
+    response = instructor_client.post(reverse("wagtailadmin_pages:delete", args=(second.pk,)))
+    assert response.status_code == 302
+    assert not ModulePage.objects.filter(pk=second.pk).exists()
+    progress = course_progress(enrolled_student, course)
+    assert (progress.done, progress.total) == (1, 2)
+    assert progress.completed_ids == {first.pk}
+    assert "1 of 2 modules complete" in student_client.get(course.url).content.decode()
+
+    instructor_client.post(reverse("wagtailadmin_pages:delete", args=(third.pk,)))
+    progress = course_progress(enrolled_student, course)
+    assert (progress.done, progress.total) == (1, 1)
+    assert "1 of 1 module complete" in student_client.get(course.url).content.decode()
+
+
+def test_progress_stays_right_when_an_instructor_reorders_modules(
+    student_client, instructor_client, enrolled_student, course, owned_modules
+):
+    first, second, third = owned_modules
+    complete(student_client, first)
+
+    url = reverse("wagtailadmin_pages:set_page_position", args=(third.pk,))
+    assert instructor_client.post(url + "?position=0").status_code == 200
+    assert list(ModulePage.objects.child_of(course).order_by("path")) == [third, first, second]
+
+    progress = course_progress(enrolled_student, course)
+    assert (progress.done, progress.total) == (1, 3)
+    assert progress.completed_ids == {first.pk}
+    soup = BeautifulSoup(student_client.get(course.url).content, "html.parser")
+    items = soup.select("ol.module-list > li")
+    assert [item.a["href"] for item in items] == [third.url, first.url, second.url]
+    assert ["module-list__item--done" in item["class"] for item in items] == [False, True, False]
+    # Completing goes on in the new order: the third module now comes before the first.
+    assert complete(student_client, third)["Location"] == first.url
+    assert course_progress(enrolled_student, course).done == 2
+
+
+def test_progress_stays_right_when_an_instructor_moves_a_module_to_another_course(
+    student_client, instructor_client, enrolled_student, instructor, course, owned_modules
+):
+    first, second, third = owned_modules
+    elsewhere = factories.CoursePageFactory(parent=course.get_parent(), owner=instructor)
+    complete(student_client, first)
+    complete(student_client, second)
+
+    url = reverse("wagtailadmin_pages:move_confirm", args=(second.pk, elsewhere.pk))
+    assert instructor_client.post(url).status_code == 302
+    assert ModulePage.objects.child_of(elsewhere).filter(pk=second.pk).exists()
+
+    progress = course_progress(enrolled_student, course)
+    assert (progress.done, progress.total) == (1, 2)
+    Enrollment.objects.create(user=enrolled_student, course=elsewhere)
+    moved = course_progress(enrolled_student, elsewhere)
+    assert (moved.done, moved.total) == (1, 1)  # the completion went with the module
+
+
+def progress_bars(client, url):
+    soup = BeautifulSoup(client.get(url).content, "html.parser")
+    return [
+        (bar["value"], bar["max"], bar["aria-label"])
+        for bar in soup.find_all("progress", class_="progress__bar")
+    ]
+
+
+def test_progress_bar_has_the_number_of_completed_modules_on_every_page(
+    student_client, course, three_modules
+):
+    complete(student_client, three_modules[0])
+    expected = [("1", "3", "Course progress: 33%")]
+    assert progress_bars(student_client, course.url) == expected
+    assert progress_bars(student_client, three_modules[1].url) == expected
+    assert progress_bars(student_client, reverse("learning:my_learning")) == expected
+
+
+def test_progress_bar_is_full_once_the_course_is_completed(student_client, course, three_modules):
+    for module in three_modules:
+        complete(student_client, module)
+    expected = [("3", "3", "Course progress: 100%")]
+    assert progress_bars(student_client, course.url) == expected
+    assert progress_bars(student_client, reverse("learning:my_learning")) == expected
+
+
+def test_progress_bar_is_absent_for_a_visitor_who_is_not_enrolled(client, student, course, module):
+    assert progress_bars(client, course.url) == []
+    client.force_login(student)
+    assert progress_bars(client, course.url) == []
+
+
+def test_certificate_shows_the_date_the_course_was_completed(
+    student_client, client, enrolled_student, course, module
+):
+    complete(student_client, module)
+    certificate = Certificate.objects.get()
+    enrollment = Enrollment.objects.get(user=enrolled_student, course=course)
+    assert certificate.completed_at == enrollment.completed_at
+    # A date far from today, so that the page cannot show it by accident.
+    completed = datetime(2024, 3, 5, 12, 30, tzinfo=UTC)
+    Certificate.objects.filter(pk=certificate.pk).update(completed_at=completed)
+    client.logout()
+    soup = BeautifulSoup(
+        client.get(reverse("learning:certificate", args=(certificate.pk,))).content,
+        "html.parser",
+    )
+    time = soup.select_one(".certificate__facts time")
+    assert time.get_text() == "5 March 2024"
+    assert time["datetime"] == "2024-03-05T12:30:00+00:00"
+    assert "Completed on" in soup.select_one(".certificate__facts").get_text()

@@ -8,7 +8,12 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from learning.models import CoursePage
-from learning.tests.factories import CoursePageFactory, ModulePageFactory, SubjectPageFactory
+from learning.tests.factories import (
+    CoursePageFactory,
+    ImageFactory,
+    ModulePageFactory,
+    SubjectPageFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -109,6 +114,32 @@ def test_course_page_shows_instructor_level_and_duration(client, course):
     assert "Ida Instructor" in text
     assert "Advanced" in text
     assert "12 hours" in text
+
+
+def test_course_page_shows_its_overview_as_rich_text(client, course):
+    course.overview = "<p>Limits, <b>derivatives</b> and integrals.</p>"
+    course.save()
+    overview = get_page(client, course).find("section", class_="course__overview")
+    assert text_of(overview) == "Overview Limits, derivatives and integrals."
+    assert overview.find("b").get_text() == "derivatives"  # formatting kept, not escaped
+
+
+def test_course_page_shows_its_image_with_a_srcset_of_two_renditions(client, course):
+    course.image = ImageFactory(file__width=1200, file__height=800)
+    course.save()
+    image = get_page(client, course).find("img", class_="course__image")
+    assert image is not None
+    small = course.image.get_rendition("fill-480x270")
+    large = course.image.get_rendition("fill-960x540")
+    assert image["srcset"].split(", ") == [f"{small.url} 480w", f"{large.url} 960w"]
+    assert image["src"] == small.url
+    assert image["sizes"]
+    assert image["alt"] == ""  # decorative: the title is right beside it
+
+
+def test_course_page_without_an_image_has_no_course_image(client, course):
+    assert course.image is None
+    assert get_page(client, course).find("img", class_="course__image") is None
 
 
 def test_course_page_numbers_its_live_modules_in_tree_order(client, course, three_modules):

@@ -112,6 +112,32 @@
         return true;
     }
 
+    function removeMessage(id) {
+        const item = seen.get(id);
+        if (!item) return;
+        item.remove();
+        seen.delete(id);
+    }
+
+    /* The history sent on (re)connect is the room's latest messages as they are now. What the
+       page shows from the same span but the history lacks was deleted while the page was
+       offline; and when the history does not reach back to what the page shows, more messages
+       were missed than one history holds: the page starts again from this history (older ones
+       can be paged in), instead of showing a hole. */
+    function reconcile(frame) {
+        if (seen.size === 0) return;
+        const ids = new Set(frame.messages.map(function (message) { return message.id; }));
+        const lowest = frame.messages.length ? Math.min.apply(null, Array.from(ids)) : null;
+        const newestShown = Math.max.apply(null, Array.from(seen.keys()));
+        const gap = lowest !== null && frame.has_more && newestShown < lowest;
+        Array.from(seen.keys()).forEach(function (id) {
+            // Without has_more the history is the whole room: whatever it lacks is gone.
+            const stale = frame.has_more ? id >= lowest && !ids.has(id) : !ids.has(id);
+            if (gap || stale) removeMessage(id);
+        });
+        oldestId = seen.size ? Math.min.apply(null, Array.from(seen.keys())) : null;
+    }
+
     function scrollToEnd() {
         list.scrollTop = list.scrollHeight;
     }
@@ -136,6 +162,7 @@
         switch (frame.type) {
             case "history": {
                 const atEnd = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+                if (frame.before === undefined || frame.before === null) reconcile(frame);
                 frame.messages.forEach(insertMessage);
                 if (frame.before === undefined || frame.before === null) {
                     // The history sent on (re)connect: older messages can be paged in.
@@ -153,11 +180,7 @@
                 if (insertMessage(frame.message)) scrollToEnd();
                 break;
             case "deleted": {
-                const item = seen.get(frame.id);
-                if (item) {
-                    item.remove();
-                    seen.delete(frame.id);
-                }
+                removeMessage(frame.id);
                 empty.hidden = seen.size > 0;
                 break;
             }
