@@ -80,9 +80,16 @@ class CoursePagePermissionTester(PagePermissionTester):
         return super().can_unpublish()
 
     def can_delete(self, ignore_bulk=False):
-        if self.restricted and not self.owns_course:
+        if not self.restricted:
+            return super().can_delete(ignore_bulk=ignore_bulk)
+        if not (self.owns_course and self.user.is_active) or self.page_is_root:
             return False
-        return super().can_delete(ignore_bulk=ignore_bulk)
+        # Wagtail's rule for "add" + "publish" wants every page deleted to be the user's own; in
+        # their course the owner may delete (and so move, which asks this) a module an editor
+        # added. Pages with children still need "bulk_delete", as in Wagtail.
+        if "bulk_delete" not in self.permissions and not self.page.is_leaf() and not ignore_bulk:
+            return False
+        return "add" in self.permissions
 
     def can_reorder_children(self):
         if self.restricted and not self.owns_course:

@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from wagtail import hooks
+from wagtail.admin.forms.pages import CopyForm
 from wagtail.admin.menu import MenuItem
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
@@ -15,8 +16,25 @@ from learning.admin_listing import (
     ReadOnlyLearnerDataPermissions,
 )
 from learning.models import CoursePage, Enrollment, QuizAttempt, SubjectPage
+from learning.models.pages import reserved_slug_error
 
 CACHED_PAGE_TYPES = (SubjectPage, CoursePage)
+
+
+class SubjectCopyForm(CopyForm):
+    """Wagtail's copy form, refusing a slug the site's routes would shadow (the copy is saved
+    without the page's own clean(), so SubjectPage.clean() cannot catch it)."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        error = reserved_slug_error(cleaned_data.get("new_slug"))
+        if error:
+            self.add_error("new_slug", error)
+        return cleaned_data
+
+
+# Read by Wagtail's copy view; set here, once the admin's forms can be imported.
+SubjectPage.copy_form_class = SubjectCopyForm
 
 
 @hooks.register("on_serve_page")

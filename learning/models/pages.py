@@ -172,6 +172,16 @@ def reserved_subject_slugs():
     return reserved
 
 
+def reserved_slug_error(slug):
+    """The message for a subject slug the site's routes would shadow, or None."""
+    if slug and slug.lower() in reserved_subject_slugs():
+        return (
+            f"The slug “{slug}” is reserved: the site's own /{slug.lower()}/ pages would hide "
+            "this subject. Choose another slug."
+        )
+    return None
+
+
 class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
     """A subject groups courses, e.g. "Mathematics"."""
 
@@ -195,13 +205,9 @@ class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
     def clean(self):
         super().clean()
-        if self.slug and self.slug.lower() in reserved_subject_slugs():
-            raise ValidationError(
-                {
-                    "slug": f"The slug “{self.slug}” is reserved: the site's own "
-                    f"/{self.slug.lower()}/ pages would hide this subject. Choose another slug."
-                }
-            )
+        error = reserved_slug_error(self.slug)
+        if error:
+            raise ValidationError({"slug": error})
 
     def live_courses(self):
         courses = (

@@ -131,14 +131,6 @@ def test_instructor_reorders_modules_of_their_own_course(client, instructor, cou
     assert list(ModulePage.objects.child_of(course).order_by("path")) == [second, module]
 
 
-EDITOR_MODULE_BUG = (
-    "Known bug (learning/permissions.py): can_delete/can_move fall back to Wagtail's rule for "
-    "'add'+'publish' holders, which requires the user to own every page deleted or moved, so "
-    "the course's instructor cannot delete or reorder a module an editor added to their course"
-)
-
-
-@pytest.mark.xfail(strict=True, reason=EDITOR_MODULE_BUG)
 def test_instructor_deletes_a_module_an_editor_added_to_their_course(
     client, instructor, editor, course
 ):
@@ -148,7 +140,6 @@ def test_instructor_deletes_a_module_an_editor_added_to_their_course(
     assert not ModulePage.objects.filter(pk=module.pk).exists()
 
 
-@pytest.mark.xfail(strict=True, reason=EDITOR_MODULE_BUG)
 def test_instructor_reorders_a_module_an_editor_added_to_their_course(
     client, instructor, editor, course, module
 ):

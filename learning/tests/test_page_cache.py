@@ -149,11 +149,6 @@ def test_a_page_showing_a_pending_message_is_not_stored_for_other_visitors(
     assert "You have left" not in response.content.decode()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known bug (learning/signals.py): post_delete is connected to cache.invalidate with "
-    "no sender, so deleting any object (an enrollment, a session at log-out) retires every page",
-)
 def test_deleting_something_other_than_a_page_keeps_the_cached_pages(client, course, student):
     from learning.models import Enrollment
 

@@ -146,18 +146,22 @@ def test_instructor_is_refused_before_any_slug_check(client, instructor, home):
     assert not SubjectPage.objects.filter(title="Shadowed").exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Known gap: Wagtail's copy action saves the copy with clean=False, so "
-    "SubjectPage.clean() is never called; needs a before_copy_page hook "
-    "(learning/wagtail_hooks.py)",
-)
 def test_editor_cannot_copy_a_subject_to_a_reserved_slug(client, editor, home, subject):
     client.force_login(editor)
     url = reverse("wagtailadmin_pages:copy", args=(subject.pk,))
     data = {"new_title": "Copy", "new_slug": "catalog", "new_parent_page": str(home.pk)}
-    client.post(url, data)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert "is reserved" in response.content.decode()
     assert not SubjectPage.objects.filter(slug="catalog").exists()
+
+
+def test_editor_copies_a_subject_to_an_ordinary_slug(client, editor, home, subject):
+    client.force_login(editor)
+    url = reverse("wagtailadmin_pages:copy", args=(subject.pk,))
+    data = {"new_title": "Copy", "new_slug": "mathematics-2", "new_parent_page": str(home.pk)}
+    client.post(url, data)
+    assert SubjectPage.objects.filter(slug="mathematics-2").exists()
 
 
 # --- existing data -------------------------------------------------------------------------------
