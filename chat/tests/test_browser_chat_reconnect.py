@@ -17,6 +17,7 @@ by the root conftest.
 import re
 import sqlite3
 import subprocess
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -322,6 +323,22 @@ def test_page_goes_offline_when_its_server_stops_and_reconnects_with_the_gap_fil
             classmate_context.close()
 
 
+def outside_the_browsers_loop(function, *args):
+    """Run an ORM call on another thread: Playwright's sync API keeps an event loop running on
+    this one, where Django refuses database calls."""
+    with ThreadPoolExecutor(max_workers=1) as executor:
+        return executor.submit(_closing_connections, function, *args).result()
+
+
+def _closing_connections(function, *args):
+    from django.db import connections
+
+    try:
+        return function(*args)
+    finally:
+        connections.close_all()
+
+
 def post_behind_the_servers(tmp_path, course, author, texts, started_at):
     """Messages stored while the page is offline, straight into the servers' database (on
     SQLite the copy they read; on PostgreSQL the test database itself): more than one history
@@ -331,7 +348,7 @@ def post_behind_the_servers(tmp_path, course, author, texts, started_at):
         for n, text in enumerate(texts)
     ]
     if connection.vendor == "postgresql":
-        seed(course, author, texts, started_at, step=timedelta(seconds=1))
+        outside_the_browsers_loop(seed, course, author, texts, started_at, timedelta(seconds=1))
         return
     database = sqlite3.connect(tmp_path / "chat-browser.sqlite3")
     try:
@@ -350,7 +367,7 @@ def post_behind_the_servers(tmp_path, course, author, texts, started_at):
 
 def delete_behind_the_servers(tmp_path, message_id):
     if connection.vendor == "postgresql":
-        Message.objects.filter(pk=message_id).delete()
+        outside_the_browsers_loop(lambda: Message.objects.filter(pk=message_id).delete())
         return
     database = sqlite3.connect(tmp_path / "chat-browser.sqlite3")
     try:
