@@ -59,6 +59,8 @@ def test_an_image_over_the_pixel_limit_is_refused(uploader, settings):
 def test_svg_or_html_disguised_as_an_image_is_refused(uploader, name, content):
     response = upload_image(uploader, name, content)
     assert response.status_code == 200
+    [error, *_] = response.context["form"].errors["file"]
+    assert "not a valid" in error.lower() or "not a supported image format" in error.lower()
     assert not get_image_model().objects.exists()
 
 
@@ -67,6 +69,7 @@ def test_a_document_over_the_size_limit_is_refused(uploader, settings):
     big = SimpleUploadedFile("notes.pdf", b"%PDF-1.4\n" + b"0" * 4096, "application/pdf")
     response = uploader.post(reverse("wagtaildocs:add"), {"title": "Big", "file": big})
     assert response.status_code == 200
+    assert "too big" in " ".join(response.context["form"].errors["file"])
     assert not get_document_model().objects.exists()
 
 
