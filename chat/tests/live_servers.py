@@ -275,3 +275,17 @@ class WebSocket:
         except asyncio.IncompleteReadError:
             return None
         return None if opcode == 0x8 else opcode
+
+
+def message_with(text):
+    return lambda frame: frame["type"] == "message" and frame["message"]["text"] == text
+
+
+async def until(socket, accept, timeout=5):
+    """The first frame ``accept`` returns true for, skipping the others."""
+    deadline = time.monotonic() + timeout
+    while True:
+        frame = await socket.receive(max(deadline - time.monotonic(), 0.01))
+        assert frame is not None, f"closed with {socket.close_code}"
+        if accept(frame):
+            return frame

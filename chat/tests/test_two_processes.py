@@ -12,7 +12,6 @@ test always uses a throwaway one, never the machine's shared server.
 
 import asyncio
 import sqlite3
-import time
 import uuid
 
 import pytest
@@ -29,8 +28,10 @@ from chat.tests.live_servers import (
     WebSocket,
     daphne_servers,
     http_get,
+    message_with,
     read_log,
     server_env,
+    until,
 )
 from conftest import make_user
 
@@ -124,20 +125,6 @@ def logs(tmp_path):
 
 def room(course):
     return f"/ws/chat/room/{course.pk}/"
-
-
-def message_with(text):
-    return lambda frame: frame["type"] == "message" and frame["message"]["text"] == text
-
-
-async def until(socket, accept, timeout=5):
-    """The first frame ``accept`` returns true for, skipping the others."""
-    deadline = time.monotonic() + timeout
-    while True:
-        frame = await socket.receive(max(deadline - time.monotonic(), 0.01))
-        assert frame is not None, f"closed with {socket.close_code}"
-        if accept(frame):
-            return frame
 
 
 async def connect(port, course, cookie, attempts=1):

@@ -24,7 +24,14 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import redis
 
-from chat.tests.live_servers import REDIS_SERVER, HandshakeRefused, ThrowawayRedis, WebSocket
+from chat.tests.live_servers import (
+    REDIS_SERVER,
+    HandshakeRefused,
+    ThrowawayRedis,
+    WebSocket,
+    message_with,
+    until,
+)
 from home.tests.processes import (
     PASSWORD,
     ThrowawayPostgres,
@@ -336,27 +343,14 @@ def test_sigterm_lets_gunicorn_finish_the_request_in_flight(database, site, tmp_
         raise
 
 
-def message_with(text):
-    return lambda frame: frame["type"] == "message" and frame["message"]["text"] == text
-
-
-async def frames_until(socket, accept, timeout=5):
-    deadline = time.monotonic() + timeout
-    while True:
-        frame = await socket.receive(max(deadline - time.monotonic(), 0.01))
-        assert frame is not None, f"closed with {socket.close_code}"
-        if accept(frame):
-            return frame
-
-
 async def join(port, site, who, attempts=1):
     """A socket past its history and presence frames; returns it and the history."""
     path = f"/ws/chat/room/{site['course_id']}/"
     for attempt in range(attempts):
         try:
             socket = await WebSocket.connect(port, path, site["cookies"][who])
-            history = await frames_until(socket, lambda frame: frame["type"] == "history")
-            await frames_until(socket, lambda frame: frame["type"] == "presence")
+            history = await until(socket, lambda frame: frame["type"] == "history")
+            await until(socket, lambda frame: frame["type"] == "presence")
             return socket, history
         except (HandshakeRefused, AssertionError, OSError):
             if attempt == attempts - 1:
@@ -384,9 +378,9 @@ async def test_sigterm_on_daphne_moves_chat_clients_to_another_process_and_loses
             for n in range(3):
                 text = f"before SIGTERM {n} {uuid.uuid4().hex[:6]}"
                 await student.send({"type": "message", "text": text})
-                await frames_until(student, message_with(text))
+                await until(student, message_with(text))
                 acknowledged.append(text)
-                await frames_until(teacher, message_with(text))
+                await until(teacher, message_with(text))
                 seen_by_teacher.append(text)
 
             # One more is on its way when the process is told to stop.
@@ -416,11 +410,11 @@ async def test_sigterm_on_daphne_moves_chat_clients_to_another_process_and_loses
                 assert stored.count(text) == 1, (text, stored)
             assert set(stored) <= {*acknowledged, in_flight}
             if in_flight in acknowledged:
-                await frames_until(teacher, message_with(in_flight))
+                await until(teacher, message_with(in_flight))
 
             # And the room works across the reconnection.
             await student.send({"type": "message", "text": "back on the other process"})
-            await frames_until(teacher, message_with("back on the other process"))
+            await until(teacher, message_with("back on the other process"))
     except BaseException:
         print(logs(tmp_path))
         raise

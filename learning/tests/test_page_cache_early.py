@@ -4,18 +4,10 @@ import pytest
 from django.contrib.auth.models import Group
 from wagtail.models import PageViewRestriction
 
-from conftest import clear_cache
 from learning.cache import HEADER
+from learning.tests.test_page_cache import page_cache  # noqa: F401 (autouse: the cache on, empty)
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 60
-    clear_cache()
-    yield
-    clear_cache()
 
 
 def test_a_cache_hit_makes_no_database_query(client, course, django_assert_num_queries):
