@@ -12,9 +12,12 @@ server → client
     {"type": "history", "messages": [...], "has_more": bool, "before": <id> | null}
     {"type": "message", "message": {...}}   a new message (stored before it is sent)
     {"type": "deleted", "id": <id>}
-    {"type": "presence", "users": [{"id", "name", "role"}]}
+    {"type": "presence", "users": [{"id", "name", "role"}]}   who is online: on connect and
+                                            in answer to a ping
+    {"type": "presence", "joined": {"id", "name", "role"}}    a user's first connection opened
+    {"type": "presence", "left": <user id>}  a user's last connection closed
     {"type": "error", "code": "...", "message": "..."}   the connection stays open
-    {"type": "pong"}                        the answer to a ping
+    {"type": "pong"}                        the answer to a ping (then the presence list)
 
 Connections are closed with 4401 (not logged in), 4403 (not a member of the course, or no
 longer enrolled), 4404 (no such live course), 4429 (flooding) and 4503 (chat unavailable:
@@ -23,15 +26,18 @@ the handshake is accepted, with nothing sent in between, so that browsers see th
 channel layer cannot be reached at connect time the handshake itself is refused. Only
 enrolled students, the course's instructor, editors and superusers may join
 (learning.access.can_study).
+
+Room events reach each process once through the channel layer and carry the frame already
+encoded, so a message to a room of hundreds costs one ``json.dumps``; joins and leaves are sent
+as changes, not as the whole list, so a class arriving at once costs a frame per member per
+arrival, not a list of everyone.
 """
 
 import json
 import logging
-import time
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.core.cache import cache
 from redis.exceptions import RedisError
 
 from chat import services
@@ -40,8 +46,7 @@ from chat.models import MAX_LENGTH
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 8 * 1024
-RATE_LIMIT = 5  # messages per user ...
-RATE_WINDOW = 5  # ... in this many seconds
+RATE_LIMIT = services.RATE_LIMIT
 FLOOD_LIMIT = 20  # refused frames per connection before it is closed
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -60,6 +65,18 @@ def room_group(course_id):
 
 def user_group(user_id):
     return f"chat.user.{user_id}"
+
+
+ROOM_EVENTS = {"chat.message", "chat.deleted", "chat.presence"}
+
+
+def room_event(event_type, frame, sender=None):
+    """A channel-layer event for a room, with ``frame`` encoded once for every member; the
+    connection named ``sender`` does not get it."""
+    event = {"type": event_type, "frame": json.dumps(frame)}
+    if sender:
+        event["sender"] = sender
+    return event
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
@@ -98,17 +115,19 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.refuse_connection(CLOSE_UNAUTHENTICATED)
             return
         course_id = self.scope["url_route"]["kwargs"]["course_id"]
-        course = await database_sync_to_async(services.room_course)(course_id)
+        course, allowed, can_moderate = await database_sync_to_async(services.admission)(
+            user, course_id
+        )
         if course is None:
             await self.refuse_connection(CLOSE_NOT_FOUND)
             return
-        if not await database_sync_to_async(services.may_join)(user, course):
+        if not allowed:
             await self.refuse_connection(CLOSE_FORBIDDEN)
             return
         self.course = course
         self.user = user
         self.refused = 0
-        self.can_moderate = await database_sync_to_async(services.may_moderate)(user, course)
+        self.can_moderate = can_moderate
         try:
             await self.channel_layer.group_add(room_group(course.pk), self.channel_name)
             await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
@@ -121,10 +140,14 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self.accept()
         self.accepted = True
-        messages, has_more = await database_sync_to_async(services.history)(course)
+        messages, has_more, users, first = await database_sync_to_async(services.join)(
+            course, user, self.channel_name
+        )
         await self.send_json({"type": "history", "messages": messages, "has_more": has_more})
-        await database_sync_to_async(services.enter)(course, user, self.channel_name)
-        await self.broadcast_presence()
+        await self.send_json({"type": "presence", "users": users})
+        if first:
+            joined = {"type": "presence", "joined": services.member(user, course)}
+            await self.group_send(room_event("chat.presence", joined, self.channel_name))
 
     async def refuse_connection(self, code):
         """Close with ``code`` so that the browser sees it: closing before the handshake is
@@ -136,11 +159,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
     async def disconnect(self, code):
         if self.course is None:
             return
-        await database_sync_to_async(services.leave)(self.channel_name)
+        left = await database_sync_to_async(services.leave)(self.channel_name)
         try:
             await self.channel_layer.group_discard(room_group(self.course.pk), self.channel_name)
             await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
-            await self.broadcast_presence()
+            if left is not None:
+                await self.channel_layer.group_send(
+                    room_group(self.course.pk),
+                    room_event("chat.presence", {"type": "presence", "left": left}),
+                )
         except Exception:
             logger.warning("Could not leave the chat groups cleanly", exc_info=True)
 
@@ -181,13 +208,15 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if len(text) > MAX_LENGTH:
             await self.refuse("too_long", f"Messages are at most {MAX_LENGTH} characters.")
             return
-        if not await database_sync_to_async(self.within_rate_limit)():
+        # Stored first: a message that reached anyone is in the database.
+        message = await database_sync_to_async(services.post)(self.course, self.user, text)
+        if message is None:
             await self.refuse("rate_limited", "You are sending too fast: wait a few seconds.")
             return
-        # Stored first: a message that reached anyone is in the database.
-        message = await database_sync_to_async(services.store)(self.course, self.user, text)
         payload = services.serialize(message, self.course)
-        if not await self.group_send({"type": "chat.message", "message": payload}):
+        if not await self.group_send(
+            room_event("chat.message", {"type": "message", "message": payload})
+        ):
             await self.send_json(
                 {
                     "type": "error",
@@ -221,18 +250,28 @@ class ChatConsumer(AsyncWebsocketConsumer):
         # The post_delete signal (chat.signals) tells the room.
 
     async def on_ping(self, frame):
-        await database_sync_to_async(services.seen)(self.channel_name)
+        # The list too: it corrects what a lost "left" (a server that died) left behind.
+        users = await database_sync_to_async(services.seen)(self.channel_name, self.course)
         await self.send_json({"type": "pong"})
+        await self.send_json({"type": "presence", "users": users})
 
     # --- events from the channel layer -----------------------------------------------------------
-    async def chat_message(self, event):
-        await self.send_json({"type": "message", "message": event["message"]})
+    async def dispatch(self, message):
+        # Channels hops to a thread to close stale database connections before every handler.
+        # Room events only forward a frame, so they skip that hop: with hundreds of members it
+        # was most of the cost of a message. Whatever uses the database goes through
+        # database_sync_to_async, which closes stale connections itself.
+        if message["type"] in ROOM_EVENTS:
+            await self.forward(message)
+        else:
+            await super().dispatch(message)
 
-    async def chat_deleted(self, event):
-        await self.send_json({"type": "deleted", "id": event["id"]})
+    async def forward(self, event):
+        """A room event: its frame was encoded once by the sender (room_event)."""
+        if event.get("sender") != self.channel_name:  # a join is not news to the joiner
+            await self.send(text_data=event["frame"])
 
-    async def chat_presence(self, event):
-        await self.send_json({"type": "presence", "users": event["users"]})
+    chat_message = chat_deleted = chat_presence = forward
 
     async def membership_ended(self, event):
         """The user left the course (or was removed) while connected: stop serving them."""
@@ -260,19 +299,6 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self.send_json({"type": "error", "code": code, "message": message})
 
-    def within_rate_limit(self):
-        """At most RATE_LIMIT messages per user per window, across connections and processes."""
-        key = f"chat-rate:{self.user.pk}:{int(time.time() // RATE_WINDOW)}"
-        cache.add(key, 0, RATE_WINDOW * 2)
-        try:
-            count = cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, RATE_WINDOW * 2)
-            count = 1
-        # django-redis ignores the errors of an unreachable Redis (IGNORE_EXCEPTIONS) and returns
-        # None: the limit cannot be counted then, and is not enforced.
-        return count is None or count <= RATE_LIMIT
-
     async def group_send(self, event):
         """Send ``event`` to the room; False when the channel layer cannot be reached."""
         try:
@@ -281,7 +307,3 @@ class ChatConsumer(AsyncWebsocketConsumer):
             logger.exception("Chat unavailable: cannot reach the channel layer")
             return False
         return True
-
-    async def broadcast_presence(self):
-        users = await database_sync_to_async(services.online)(self.course)
-        await self.group_send({"type": "chat.presence", "users": users})

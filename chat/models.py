@@ -8,6 +8,9 @@ MAX_LENGTH = 2000
 
 
 class Message(models.Model):
+    # Activity, not content: kept out of Wagtail's reference index ("Usage"), which would
+    # otherwise be rewritten on every save.
+    wagtail_reference_index_ignore = True
     course = models.ForeignKey(
         "learning.CoursePage", on_delete=models.CASCADE, related_name="chat_messages"
     )
@@ -27,6 +30,10 @@ class Message(models.Model):
 
 class Presence(models.Model):
     """One row per open WebSocket connection; rows not seen for a while are stale."""
+
+    # Activity, not content: kept out of Wagtail's reference index ("Usage"), which would
+    # otherwise be rewritten on every save.
+    wagtail_reference_index_ignore = True
 
     course = models.ForeignKey("learning.CoursePage", on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

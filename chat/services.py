@@ -1,7 +1,13 @@
-"""Database side of the chat, shared by the consumer, the room page and the admin."""
+"""Database side of the chat, shared by the consumer, the room page and the admin.
 
+The consumer calls one function here per WebSocket event (``join``, ``post``, ``leave``...), so
+that each event costs one hop to the database thread.
+"""
+
+import time
 from datetime import timedelta
 
+from django.core.cache import cache
 from django.utils import timezone
 
 from chat.models import Message, Presence
@@ -10,6 +16,8 @@ from learning.models import CoursePage, with_live_parent
 
 HISTORY_SIZE = 50
 PRESENCE_TIMEOUT = timedelta(seconds=90)
+RATE_LIMIT = 5  # messages per user ...
+RATE_WINDOW = 5  # ... in this many seconds
 
 
 def room_course(course_id):
@@ -28,6 +36,15 @@ def may_join(user, course):
 
 def may_moderate(user, course):
     return is_course_staff(user, course)
+
+
+def admission(user, course_id):
+    """``(course, may_join, may_moderate)`` for a connection; course is None when there is no
+    such live course."""
+    course = room_course(course_id)
+    if course is None or not may_join(user, course):
+        return course, False, False
+    return course, True, may_moderate(user, course)
 
 
 def serialize(message, course):
@@ -59,23 +76,83 @@ def store(course, user, text):
     return Message.objects.create(course=course, author=user, text=text)
 
 
+def within_rate_limit(user):
+    """At most RATE_LIMIT messages per user per window, across connections and processes."""
+    key = f"chat-rate:{user.pk}:{int(time.time() // RATE_WINDOW)}"
+    cache.add(key, 0, RATE_WINDOW * 2)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RATE_WINDOW * 2)
+        count = 1
+    # django-redis ignores the errors of an unreachable Redis (IGNORE_EXCEPTIONS) and returns
+    # None: the limit cannot be counted then, and is not enforced.
+    return count is None or count <= RATE_LIMIT
+
+
+def post(course, user, text):
+    """Store a message from ``user``, or return None when they are over the rate limit."""
+    if not within_rate_limit(user):
+        return None
+    return store(course, user, text)
+
+
 def delete(course, message_id):
     return Message.objects.filter(course=course, pk=message_id).delete()[0] > 0
 
 
+def _connected(course_id, user_id):
+    """The user's fresh connections to a room."""
+    cutoff = timezone.now() - PRESENCE_TIMEOUT
+    return Presence.objects.filter(course_id=course_id, user_id=user_id, last_seen__gte=cutoff)
+
+
 def enter(course, user, channel_name):
+    """Record a connection; True when the user had no other connection to the room.
+
+    Checked before the row is written: two tabs opening at once may then both say True (the
+    room hears "joined" twice, which is harmless), never both False.
+    """
+    first = not _connected(course.pk, user.pk).exclude(channel_name=channel_name).exists()
     Presence.objects.update_or_create(
         channel_name=channel_name,
         defaults={"course": course, "user": user, "last_seen": timezone.now()},
     )
+    return first
+
+
+def join(course, user, channel_name):
+    """Enter the room: ``(messages, has_more, online, first)`` for the new connection, where
+    ``first`` says whether the room must hear that the user joined."""
+    first = enter(course, user, channel_name)
+    messages, has_more = history(course)
+    return messages, has_more, online(course), first
 
 
 def leave(channel_name):
-    Presence.objects.filter(channel_name=channel_name).delete()
+    """Forget a connection; the user's id when it was their last one to the room, else None."""
+    presence = Presence.objects.filter(channel_name=channel_name).first()
+    if presence is None:
+        return None
+    Presence.objects.filter(pk=presence.pk).delete()
+    if _connected(presence.course_id, presence.user_id).exists():
+        return None
+    return presence.user_id
 
 
-def seen(channel_name):
+def seen(channel_name, course):
+    """Keep a connection fresh; who is online now (the answer to a ping)."""
     Presence.objects.filter(channel_name=channel_name).update(last_seen=timezone.now())
+    return online(course)
+
+
+def member(user, course):
+    """How the room lists ``user``."""
+    return {
+        "id": user.pk,
+        "name": user.display_name,
+        "role": "instructor" if user.pk == course.owner_id else "member",
+    }
 
 
 def online(course):
@@ -86,10 +163,5 @@ def online(course):
         .select_related("user")
         .order_by("user__first_name", "user__username")
     ):
-        user = presence.user
-        users[user.pk] = {
-            "id": user.pk,
-            "name": user.display_name,
-            "role": "instructor" if user.pk == course.owner_id else "member",
-        }
+        users[presence.user_id] = member(presence.user, course)
     return list(users.values())

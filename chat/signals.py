@@ -6,7 +6,7 @@ from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db.models.signals import post_delete
 
-from chat.consumers import room_group, user_group
+from chat.consumers import room_event, room_group, user_group
 from chat.models import Message
 from learning.models import Enrollment
 
@@ -24,7 +24,10 @@ def _send(group, event):
 
 
 def message_deleted(sender, instance, **kwargs):
-    _send(room_group(instance.course_id), {"type": "chat.deleted", "id": instance.pk})
+    _send(
+        room_group(instance.course_id),
+        room_event("chat.deleted", {"type": "deleted", "id": instance.pk}),
+    )
 
 
 def enrollment_ended(sender, instance, **kwargs):

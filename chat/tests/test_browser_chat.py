@@ -102,6 +102,13 @@ def test_two_people_chat_live_and_a_hostile_message_shows_as_text(server, browse
         expect(student.page.get_by_label("Your message")).to_be_focused()
         student.check("the chat room, as a student")
         assert re.fullmatch(r"/chat/room/\d+/", room)
+
+        # Joins and leaves arrive as changes to the list of who is online.
+        online = student.page.locator("[data-chat-online]")
+        expect(online.locator("li", has_text="Isaac Newton-Smith")).to_contain_text("Instructor")
+        teacher.goto("/")
+        expect(online).not_to_contain_text("Isaac Newton-Smith")
+        expect(online.locator("li")).to_have_count(1)
     finally:
         student_context.close()
         teacher_context.close()

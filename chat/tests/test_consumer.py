@@ -11,6 +11,7 @@ Each of these tests costs a flush of every table, so a behaviour checked over se
 
 import asyncio
 import json
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -19,9 +20,10 @@ from channels.layers import get_channel_layer
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from chat import consumers
+from chat import consumers, services
 from chat.models import MAX_LENGTH, Message, Presence
 from chat.tests.sockets import ChatSocket, joined, login_cookie
 from conftest import make_user
@@ -54,7 +56,7 @@ def frozen_clock(monkeypatch):
     """The consumer's clock, stopped inside one rate-limit window; move it with ``.now``."""
     clock = SimpleNamespace(now=1_000_002.0)
     clock.time = lambda: clock.now
-    monkeypatch.setattr(consumers, "time", clock)
+    monkeypatch.setattr(services, "time", clock)
     return clock
 
 
@@ -245,7 +247,8 @@ async def test_message_is_stored_before_it_is_broadcast(
 
     async def spy(group, event):
         if event["type"] == "chat.message":
-            exists = Message.objects.filter(pk=event["message"]["id"], text="first!").exists
+            message_id = json.loads(event["frame"])["message"]["id"]
+            exists = Message.objects.filter(pk=message_id, text="first!").exists
             stored_when_sent.append(await database_sync_to_async(exists)())
         await group_send(group, event)
 
@@ -290,6 +293,7 @@ async def test_a_failed_presence_broadcast_does_not_send_an_error_frame(
     try:
         assert (await socket.connect())[0]
         assert (await socket.receive())["type"] == "history"
+        assert (await socket.receive())["type"] == "presence"  # to the joiner, not broadcast
         await socket.expect_nothing(but_presence=False)
     finally:
         await socket.disconnect()
@@ -364,7 +368,7 @@ async def test_more_than_5_messages_in_5_s_from_one_user_are_refused_until_the_n
         assert await tab.still_open()
         assert await count(text="one too many") == 0
 
-        frozen_clock.now += consumers.RATE_WINDOW
+        frozen_clock.now += services.RATE_WINDOW
         await tab.send({"type": "message", "text": "later"})
         assert (await tab.expect("message"))["message"]["text"] == "later"
     assert await count() == consumers.RATE_LIMIT + 1
@@ -384,7 +388,7 @@ async def test_messages_still_go_through_when_the_rate_limit_cache_is_unreachabl
 ):
     # What django-redis answers when Redis is down: it ignores the errors (IGNORE_EXCEPTIONS).
     unreachable = SimpleNamespace(add=lambda *a, **k: None, incr=lambda *a, **k: None)
-    monkeypatch.setattr(consumers, "cache", unreachable)
+    monkeypatch.setattr(services, "cache", unreachable)
     async with joined(enrolled_student, course.pk) as socket:
         await socket.send({"type": "message", "text": "still here"})
         assert (await socket.expect("message"))["message"]["text"] == "still here"
@@ -493,21 +497,34 @@ async def test_instructor_whose_enrollment_ends_stays_in_their_own_room(course, 
 
 
 # --- presence ------------------------------------------------------------------------------------
-async def test_presence_lists_who_is_connected_and_follows_disconnects(
+async def test_presence_lists_who_is_connected_and_follows_joins_and_disconnects(
     course, enrolled_student, instructor
 ):
     async with joined(enrolled_student, course.pk) as socket:
+        assert socket.presence["users"] == [
+            {"id": enrolled_student.pk, "name": enrolled_student.display_name, "role": "member"}
+        ]
         async with joined(instructor, course.pk) as instructor_socket:
-            users = (await socket.expect("presence"))["users"]
-            assert sorted((u["id"], u["name"], u["role"]) for u in users) == sorted(
+            # The newcomer gets the whole list; the others only hear of the newcomer.
+            assert sorted(
+                (u["id"], u["name"], u["role"]) for u in instructor_socket.presence["users"]
+            ) == sorted(
                 [
                     (enrolled_student.pk, enrolled_student.display_name, "member"),
                     (instructor.pk, instructor.display_name, "instructor"),
                 ]
             )
-            assert instructor_socket.presence["users"] == users
-        users = (await socket.expect("presence"))["users"]
-    assert [u["id"] for u in users] == [enrolled_student.pk]
+            change = await socket.expect("presence")
+            assert change == {
+                "type": "presence",
+                "joined": {
+                    "id": instructor.pk,
+                    "name": instructor.display_name,
+                    "role": "instructor",
+                },
+            }
+            await instructor_socket.expect_nothing(but_presence=False)  # not its own join
+        assert await socket.expect("presence") == {"type": "presence", "left": instructor.pk}
 
 
 async def test_presence_lists_a_user_once_and_keeps_them_while_a_tab_is_open(
@@ -516,6 +533,31 @@ async def test_presence_lists_a_user_once_and_keeps_them_while_a_tab_is_open(
     async with joined(enrolled_student, course.pk) as socket:
         async with joined(enrolled_student, course.pk) as second_tab:
             assert [u["id"] for u in second_tab.presence["users"]] == [enrolled_student.pk]
-            await socket.expect("presence")
+            # Already online: the room is not told again, nor when one of the tabs closes.
+            await socket.expect_nothing(but_presence=False)
+        await socket.expect_nothing(but_presence=False)
+        await socket.send({"type": "ping"})
+        assert await socket.expect("pong") == {"type": "pong"}
+        users = (await socket.expect("presence"))["users"]
+    assert [u["id"] for u in users] == [enrolled_student.pk]
+
+
+async def test_a_ping_answers_the_current_list_without_connections_not_seen_for_90_s(
+    course, enrolled_student, instructor
+):
+    # A server that died never said "left": its connections' rows go stale instead, and the
+    # next ping's list corrects the room.
+    await database_sync_to_async(Presence.objects.create)(
+        course=course, user=instructor, channel_name="dead-server!x"
+    )
+    async with joined(enrolled_student, course.pk) as socket:
+        listed = {u["id"] for u in socket.presence["users"]}
+        assert listed == {enrolled_student.pk, instructor.pk}
+        stale = timezone.now() - services.PRESENCE_TIMEOUT - timedelta(seconds=1)
+        await database_sync_to_async(Presence.objects.filter(channel_name="dead-server!x").update)(
+            last_seen=stale
+        )
+        await socket.send({"type": "ping"})
+        await socket.expect("pong")
         users = (await socket.expect("presence"))["users"]
     assert [u["id"] for u in users] == [enrolled_student.pk]

@@ -1,6 +1,7 @@
 """The room page (/chat/room/<course_id>/), the links to it, and chat moderation in the Wagtail
 admin (/admin/chat/message/), scoped to the instructor's own courses."""
 
+import json
 import re
 from pathlib import Path
 from unittest import mock
@@ -177,5 +178,6 @@ def test_admin_delete_removes_the_message_and_tells_its_room(client, user, which
     assert response.status_code == 302
     assert not Message.objects.filter(pk=message.pk).exists()
     send.assert_called_once_with(
-        room_group(message.course_id), {"type": "chat.deleted", "id": message.pk}
+        room_group(message.course_id),
+        {"type": "chat.deleted", "frame": json.dumps({"type": "deleted", "id": message.pk})},
     )

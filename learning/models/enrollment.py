@@ -13,6 +13,9 @@ class EnrollmentQuerySet(models.QuerySet):
 
 
 class Enrollment(models.Model):
+    # Activity, not content: kept out of Wagtail's reference index ("Usage"), which would
+    # otherwise be rewritten on every save.
+    wagtail_reference_index_ignore = True
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enrollments"
     )
@@ -48,6 +51,10 @@ class Enrollment(models.Model):
 
 class EnrollmentReminder(models.Model):
     """Records that a user was reminded to enroll, so the reminder goes out once."""
+
+    # Activity, not content: kept out of Wagtail's reference index ("Usage"), which would
+    # otherwise be rewritten on every save.
+    wagtail_reference_index_ignore = True
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="enroll_reminder"

@@ -8,6 +8,9 @@ from django.utils import timezone
 
 
 class ModuleCompletion(models.Model):
+    # Activity, not content: kept out of Wagtail's reference index ("Usage"), which would
+    # otherwise be rewritten on every save.
+    wagtail_reference_index_ignore = True
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="module_completions"
     )
@@ -27,6 +30,10 @@ class ModuleCompletion(models.Model):
 
 class QuizAttempt(models.Model):
     """One graded submission of a quiz block (identified by its StreamField block id)."""
+
+    # Activity, not content: kept out of Wagtail's reference index ("Usage"), which would
+    # otherwise be rewritten on every save.
+    wagtail_reference_index_ignore = True
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
@@ -53,6 +60,10 @@ class QuizAttempt(models.Model):
 
 class Certificate(models.Model):
     """Proof that a student completed a course. Names are copied so the proof never changes."""
+
+    # Activity, not content: kept out of Wagtail's reference index ("Usage"), which would
+    # otherwise be rewritten on every save.
+    wagtail_reference_index_ignore = True
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     enrollment = models.OneToOneField(

@@ -29,6 +29,8 @@
     const FINAL_CODES = new Set([4401, 4403, 4404]);
 
     const seen = new Map(); // id -> <li>
+    const members = new Map(); // user id -> {id, name, role}: who is online
+    let onlineFrame = null;
     let socket = null;
     let attempts = 0;
     let reconnectTimer = null;
@@ -142,7 +144,25 @@
         list.scrollTop = list.scrollHeight;
     }
 
-    function renderOnline(users) {
+    // The server sends the whole list on connect and after each ping, and single joins and
+    // leaves in between; the list is redrawn at most once a frame (a class arriving at once).
+    function updateOnline(frame) {
+        if (frame.users) {
+            members.clear();
+            frame.users.forEach(function (user) { members.set(user.id, user); });
+        } else if (frame.joined) {
+            members.set(frame.joined.id, frame.joined);
+        } else if (frame.left !== undefined) {
+            members.delete(frame.left);
+        }
+        if (onlineFrame === null) onlineFrame = window.requestAnimationFrame(renderOnline);
+    }
+
+    function renderOnline() {
+        onlineFrame = null;
+        const users = Array.from(members.values()).sort(function (a, b) {
+            return a.name.localeCompare(b.name);
+        });
         online.replaceChildren();
         users.forEach(function (user) {
             const item = document.createElement("li");
@@ -185,7 +205,7 @@
                 break;
             }
             case "presence":
-                renderOnline(frame.users);
+                updateOnline(frame);
                 break;
             case "error":
                 showError(frame.message);
