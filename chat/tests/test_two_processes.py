@@ -158,8 +158,9 @@ async def test_a_message_sent_through_one_server_process_reaches_clients_of_the_
             # Presence is shared too: the student on A hears the instructor join on B.
             await until(
                 student,
-                lambda f: f["type"] == "presence"
-                and f.get("joined", {}).get("id") == instructor.pk,
+                lambda f: (
+                    f["type"] == "presence" and f.get("joined", {}).get("id") == instructor.pk
+                ),
             )
             await student.send({"type": "message", "text": "hello from A"})
             received = await until(teacher, message_with("hello from A"))
