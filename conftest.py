@@ -103,7 +103,7 @@ def student_client(client, enrolled_student):
 
 @pytest.fixture(autouse=True)
 def _fresh_channel_layer():
-    """Each test gets its own channel layer instance.
+    """Each test gets its own channel layer instance (and chat room hub, chat.fanout).
 
     Each async test runs on its own event loop, and channels-redis binds a layer's receive lock
     to the loop of its first receiver: a consumer still waiting on a test's loop when it ends
@@ -112,9 +112,13 @@ def _fresh_channel_layer():
     """
     from channels.layers import channel_layers
 
+    from chat import fanout
+
     channel_layers.backends.clear()
+    fanout.reset()  # the chat rooms' subscriptions too
     yield
     channel_layers.backends.clear()
+    fanout.reset()
 
 
 # --- transactional tests must not take the migrations' data away from the tests after them -----

@@ -27,10 +27,10 @@ channel layer cannot be reached at connect time the handshake itself is refused.
 enrolled students, the course's instructor, editors and superusers may join
 (learning.access.can_study).
 
-Room events reach each process once through the channel layer and carry the frame already
-encoded, so a message to a room of hundreds costs one ``json.dumps``; joins and leaves are sent
-as changes, not as the whole list, so a class arriving at once costs a frame per member per
-arrival, not a list of everyone.
+Messages, joins and leaves reach each process once (chat.fanout) with the frame already
+encoded, and each process writes them to its own sockets: a message to a room of hundreds costs
+one ``json.dumps`` and one Redis publish. Joins and leaves are sent as changes, not as the whole
+list, so a class arriving at once costs a small frame per member per arrival.
 """
 
 import json
@@ -40,7 +40,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from redis.exceptions import RedisError
 
-from chat import services
+from chat import fanout, services
 from chat.models import MAX_LENGTH
 
 logger = logging.getLogger(__name__)
@@ -67,21 +67,19 @@ def user_group(user_id):
     return f"chat.user.{user_id}"
 
 
-ROOM_EVENTS = {"chat.message", "chat.deleted", "chat.presence"}
+ROOM_EVENTS = {"chat.deleted"}  # through the channel layer (chat.signals); the rest: fanout
 
 
-def room_event(event_type, frame, sender=None):
-    """A channel-layer event for a room, with ``frame`` encoded once for every member; the
-    connection named ``sender`` does not get it."""
-    event = {"type": event_type, "frame": json.dumps(frame)}
-    if sender:
-        event["sender"] = sender
-    return event
+def room_event(event_type, frame):
+    """A channel-layer event for a room, with ``frame`` encoded once for every member."""
+    return {"type": event_type, "frame": json.dumps(frame)}
 
 
 class ChatConsumer(AsyncWebsocketConsumer):
     course = None
     accepted = False
+    lost = False
+    held = None  # room frames that arrived before the history was sent
 
     async def __call__(self, scope, receive, send):
         # The consumer waits on the channel layer for room events all the time. If Redis goes
@@ -94,8 +92,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.lost_channel_layer()
 
     async def lost_channel_layer(self):
-        if not self.accepted:  # refused: nothing to tell, nothing to undo
+        """Redis went away (noticed by the channel layer or by the room's subscription)."""
+        if not self.accepted or self.lost:  # refused, or told already
             return
+        self.lost = True
         try:
             await self.send_json(
                 {
@@ -128,9 +128,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
         self.user = user
         self.refused = 0
         self.can_moderate = can_moderate
+        self.held = []
         try:
             await self.channel_layer.group_add(room_group(course.pk), self.channel_name)
             await self.channel_layer.group_add(user_group(user.pk), self.channel_name)
+            await fanout.hub().join(course.pk, self)
         except Exception:
             logger.exception("Chat unavailable: cannot reach the channel layer")
             # A refused handshake (HTTP 403; browsers report 1006), not accept-then-close: the
@@ -145,9 +147,10 @@ class ChatConsumer(AsyncWebsocketConsumer):
         )
         await self.send_json({"type": "history", "messages": messages, "has_more": has_more})
         await self.send_json({"type": "presence", "users": users})
+        await self.release_held_frames()
         if first:
             joined = {"type": "presence", "joined": services.member(user, course)}
-            await self.group_send(room_event("chat.presence", joined, self.channel_name))
+            await self.publish(joined, sender=self.channel_name)
 
     async def refuse_connection(self, code):
         """Close with ``code`` so that the browser sees it: closing before the handshake is
@@ -161,12 +164,12 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         left = await database_sync_to_async(services.leave)(self.channel_name)
         try:
+            await fanout.hub().leave(self.course.pk, self)
             await self.channel_layer.group_discard(room_group(self.course.pk), self.channel_name)
             await self.channel_layer.group_discard(user_group(self.user.pk), self.channel_name)
             if left is not None:
-                await self.channel_layer.group_send(
-                    room_group(self.course.pk),
-                    room_event("chat.presence", {"type": "presence", "left": left}),
+                await fanout.hub().publish(
+                    self.course.pk, json.dumps({"type": "presence", "left": left})
                 )
         except Exception:
             logger.warning("Could not leave the chat groups cleanly", exc_info=True)
@@ -214,9 +217,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.refuse("rate_limited", "You are sending too fast: wait a few seconds.")
             return
         payload = services.serialize(message, self.course)
-        if not await self.group_send(
-            room_event("chat.message", {"type": "message", "message": payload})
-        ):
+        if not await self.publish({"type": "message", "message": payload}):
             await self.send_json(
                 {
                     "type": "error",
@@ -268,10 +269,21 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def forward(self, event):
         """A room event: its frame was encoded once by the sender (room_event)."""
-        if event.get("sender") != self.channel_name:  # a join is not news to the joiner
-            await self.send(text_data=event["frame"])
+        await self.send(text_data=event["frame"])
 
-    chat_message = chat_deleted = chat_presence = forward
+    chat_deleted = forward
+
+    async def room_frame(self, frame):
+        """A frame from the room (chat.fanout), sent after the history and presence list."""
+        if self.held is None:
+            await self.send(text_data=frame)
+        else:
+            self.held.append(frame)
+
+    async def release_held_frames(self):
+        while self.held:
+            await self.send(text_data=self.held.pop(0))
+        self.held = None
 
     async def membership_ended(self, event):
         """The user left the course (or was removed) while connected: stop serving them."""
@@ -299,11 +311,11 @@ class ChatConsumer(AsyncWebsocketConsumer):
             return
         await self.send_json({"type": "error", "code": code, "message": message})
 
-    async def group_send(self, event):
-        """Send ``event`` to the room; False when the channel layer cannot be reached."""
+    async def publish(self, frame, sender=""):
+        """Send ``frame`` to the room (but ``sender``); False when Redis cannot be reached."""
         try:
-            await self.channel_layer.group_send(room_group(self.course.pk), event)
+            await fanout.hub().publish(self.course.pk, json.dumps(frame), sender)
         except Exception:
-            logger.exception("Chat unavailable: cannot reach the channel layer")
+            logger.exception("Chat unavailable: cannot publish to the room")
             return False
         return True

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from redis.exceptions import ConnectionError as RedisConnectionError
 
-from chat import consumers, services
+from chat import consumers, fanout, services
 from chat.models import MAX_LENGTH, Message, Presence
 from chat.tests.sockets import ChatSocket, joined, login_cookie
 from conftest import make_user
@@ -239,20 +239,19 @@ async def test_message_and_presence_are_not_sent_to_the_room_of_another_course(
         await other_room.expect_nothing(but_presence=False)
 
 
-async def test_message_is_stored_before_it_is_broadcast(
-    course, enrolled_student, layer, monkeypatch
-):
+async def test_message_is_stored_before_it_is_broadcast(course, enrolled_student, monkeypatch):
     stored_when_sent = []
-    group_send = layer.group_send
+    hub = fanout.hub()
+    publish = hub.publish
 
-    async def spy(group, event):
-        if event["type"] == "chat.message":
-            message_id = json.loads(event["frame"])["message"]["id"]
+    async def spy(room, frame, sender=""):
+        if json.loads(frame)["type"] == "message":
+            message_id = json.loads(frame)["message"]["id"]
             exists = Message.objects.filter(pk=message_id, text="first!").exists
             stored_when_sent.append(await database_sync_to_async(exists)())
-        await group_send(group, event)
+        await publish(room, frame, sender)
 
-    monkeypatch.setattr(layer, "group_send", spy)
+    monkeypatch.setattr(hub, "publish", spy)
     async with joined(enrolled_student, course.pk) as socket:
         await socket.send({"type": "message", "text": "first!"})
         await socket.expect("message")
@@ -260,16 +259,17 @@ async def test_message_is_stored_before_it_is_broadcast(
 
 
 async def test_message_is_kept_and_sender_told_unavailable_when_the_broadcast_fails(
-    course, enrolled_student, layer, monkeypatch
+    course, enrolled_student, monkeypatch
 ):
-    group_send = layer.group_send
+    hub = fanout.hub()
+    publish = hub.publish
 
-    async def failing(group, event):
-        if event["type"] == "chat.message":
+    async def failing(room, frame, sender=""):
+        if json.loads(frame)["type"] == "message":
             raise ConnectionError("Redis is down")
-        await group_send(group, event)
+        await publish(room, frame, sender)
 
-    monkeypatch.setattr(layer, "group_send", failing)
+    monkeypatch.setattr(hub, "publish", failing)
     async with joined(enrolled_student, course.pk) as socket:
         await socket.send({"type": "message", "text": "anyone there?"})
         error = await socket.expect("error")
@@ -279,16 +279,12 @@ async def test_message_is_kept_and_sender_told_unavailable_when_the_broadcast_fa
 
 
 async def test_a_failed_presence_broadcast_does_not_send_an_error_frame(
-    course, enrolled_student, layer, monkeypatch
+    course, enrolled_student, monkeypatch
 ):
-    group_send = layer.group_send
+    async def failing(room, frame, sender=""):
+        raise ConnectionError("Redis is down")
 
-    async def failing(group, event):
-        if event["type"] == "chat.presence":
-            raise ConnectionError("Redis is down")
-        await group_send(group, event)
-
-    monkeypatch.setattr(layer, "group_send", failing)
+    monkeypatch.setattr(fanout.hub(), "publish", failing)
     socket = ChatSocket(course.pk, await login_cookie(enrolled_student))
     try:
         assert (await socket.connect())[0]

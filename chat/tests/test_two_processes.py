@@ -16,6 +16,7 @@ import uuid
 
 import pytest
 import redis
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.db import connection
 from django.test import Client
@@ -238,3 +239,24 @@ async def test_chat_is_unavailable_while_redis_is_down_and_resumes_when_it_retur
         finally:
             for socket in sockets:
                 await socket.close()
+
+
+async def test_a_quiet_room_stays_open_longer_than_the_channel_layers_blocking_read(
+    course, cookies, database_url, redis_url, redis_prefix, tmp_path
+):
+    # channels-redis waits on Redis for 5 s at a time, and redis-py's default socket time-out
+    # is 5 s too: every socket of a quiet room was closed with 4503 (config/settings/base.py).
+    env = server_env(database_url, redis_url, redis_prefix, tmp_path)
+    with daphne_servers(1, env, tmp_path) as (port,):
+        student, _ = await connect(port, course, cookies["student"])
+        try:
+            await asyncio.sleep(RedisChannelLayer.brpop_timeout * 2)
+            await student.send({"type": "ping"})
+            assert await until(student, lambda frame: frame["type"] != "presence") == {
+                "type": "pong"
+            }
+        except BaseException:
+            print(logs(tmp_path))
+            raise
+        finally:
+            await student.close()

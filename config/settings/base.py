@@ -134,7 +134,16 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_PREFIX}:asgi"},
+            "CONFIG": {
+                # Each process waits on Redis with BZPOPMIN for up to 5 s (channels-redis's
+                # brpop_timeout), and redis-py's default socket time-out is also 5 s: an idle
+                # room would read as a lost Redis and close every socket with 4503. A longer
+                # time-out still notices a dead server.
+                "hosts": [
+                    {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}
+                ],
+                "prefix": f"{REDIS_PREFIX}:asgi",
+            },
         }
     }
 else:

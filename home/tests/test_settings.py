@@ -75,7 +75,7 @@ def test_redis_url_selects_django_redis_and_channels_redis(monkeypatch):
     assert settings.CACHES["default"]["LOCATION"] == "redis://cache:6379/2"
     layer = settings.CHANNEL_LAYERS["default"]
     assert layer["BACKEND"] == "channels_redis.core.RedisChannelLayer"
-    assert layer["CONFIG"]["hosts"] == ["redis://cache:6379/2"]
+    assert [host["address"] for host in layer["CONFIG"]["hosts"]] == ["redis://cache:6379/2"]
 
 
 def test_email_goes_to_the_console_without_an_smtp_host(monkeypatch):
