@@ -4,7 +4,7 @@ Every message carries its sequence number and the time it was sent (``time.monot
 clock for every process on the machine). Each client records, for every chat message it
 receives, the delay since it was sent; a message the server accepted but a client never received
 is lost. Senders take turns (round robin over ``senders`` clients) because the chat limits each
-user to 5 messages per 5 seconds.
+user to 8 messages per 5 seconds.
 
 The WebSocket client is adapted from chat/tests/live_servers.py (no client library is
 installed): RFC 6455 text frames, masked as a client must.

@@ -1,3 +1,6 @@
+"""WSGI entry point: gunicorn serves every page and API request with it (scripts/serve.py)."""
+
+import gc
 import os
 
 from django.core.wsgi import get_wsgi_application
@@ -5,3 +8,6 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 application = get_wsgi_application()
+
+# What was loaded so far lives as long as the process: out of the collector's way (config/asgi.py).
+gc.freeze()

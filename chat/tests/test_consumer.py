@@ -348,7 +348,7 @@ async def test_each_bad_frame_gets_an_error_frame_stores_nothing_and_keeps_the_c
     assert await count() == 0
 
 
-async def test_more_than_5_messages_in_5_s_from_one_user_are_refused_until_the_next_window(
+async def test_more_than_8_messages_in_5_s_from_one_user_are_refused_until_the_next_window(
     course, enrolled_student, frozen_clock
 ):
     async with (

@@ -373,7 +373,7 @@ async def test_sigterm_on_daphne_moves_chat_clients_to_another_process_and_loses
             sockets.append(teacher)
 
             # A message counts as acknowledged once its sender has received it back from the
-            # room: the browser shows it as sent. The rate limit allows 5 per 5 seconds.
+            # room: the browser shows it as sent. The rate limit allows 8 per 5 seconds.
             acknowledged, seen_by_teacher = [], []
             for n in range(3):
                 text = f"before SIGTERM {n} {uuid.uuid4().hex[:6]}"
