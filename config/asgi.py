@@ -32,4 +32,5 @@ application = ProtocolTypeRouter(
 # What was loaded so far (Django, Wagtail, the URL and model registries) lives as long as the
 # process: out of the collector's way, so that its full collections, which a busy chat room
 # triggers every few seconds, scan only what the requests made.
+gc.collect()  # the garbage of start-up first: frozen objects are never freed
 gc.freeze()

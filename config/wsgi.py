@@ -10,4 +10,5 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 application = get_wsgi_application()
 
 # What was loaded so far lives as long as the process: out of the collector's way (config/asgi.py).
+gc.collect()  # the garbage of start-up first: frozen objects are never freed
 gc.freeze()
