@@ -111,3 +111,20 @@ def serve_cached(request, render):
     # Shared caches (proxies) must not keep a copy made for one visitor for another.
     patch_cache_control(response, private=True)
     return response
+
+
+def remember(name, build):
+    """``build()``, kept in the cache until content next changes (the generation, as for pages).
+
+    For what many users' pages share but a page cache cannot hold because the page around it is
+    personal: the navigation, a search's result ids. Built every time when the page cache is
+    off, and when the cache cannot be reached.
+    """
+    if not enabled():
+        return build()
+    key = f"pagecache:{_generation()}:value:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, settings.PAGE_CACHE_SECONDS)
+    return value

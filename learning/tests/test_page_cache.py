@@ -1,6 +1,7 @@
 """Anonymous pages come from the shared cache; nobody gets a page rendered for someone else."""
 
 import logging
+import re
 
 import pytest
 from django.test import Client, override_settings
@@ -156,3 +157,51 @@ def test_deleting_something_other_than_a_page_keeps_the_cached_pages(client, cou
     assert get(client, course.url)[HEADER] == "miss"
     enrollment.delete()
     assert get(client, course.url)[HEADER] == "hit"
+
+
+# --- shared parts of personal pages (learning.cache.remember) ---------------------------------
+def nav_titles(response):
+    return re.findall(
+        r'class="site-nav__link[^"]*" href="[^"]*"[^>]*>([^<]*)</a>', response.content.decode()
+    )
+
+
+def test_the_navigation_of_logged_in_pages_is_kept_until_content_changes(
+    client, home, subject, course, student
+):
+    client.force_login(student)
+    assert nav_titles(get(client, course.url)) == ["All courses", subject.title]
+    # Changed behind Wagtail's back (no signal): the kept navigation still shows the old title.
+    type(subject).objects.filter(pk=subject.pk).update(title="Renamed quietly")
+    assert nav_titles(get(client, course.url)) == ["All courses", subject.title]
+
+    astronomy = factories.SubjectPageFactory(parent=home, title="Astronomy", slug="astronomy")
+    astronomy.save_revision().publish()
+    assert nav_titles(get(client, course.url)) == ["All courses", "Renamed quietly", "Astronomy"]
+
+
+def test_a_logged_in_catalogue_search_reuses_its_result_ids_until_content_changes(
+    client, subject, course, student, monkeypatch
+):
+    from learning.views import courses
+
+    searches = []
+    search = courses._search_course_ids
+
+    def counted(query, private):
+        searches.append(query)
+        return search(query, private)
+
+    monkeypatch.setattr(courses, "_search_course_ids", counted)
+    client.force_login(student)
+    url = reverse("learning:catalog") + "?q=Calculus"
+    assert "Calculus" in get(client, url).content.decode()
+    assert "Calculus" in get(client, url).content.decode()
+    assert searches == ["Calculus"]
+    get(client, reverse("learning:catalog") + "?q=Algebra")
+    assert searches == ["Calculus", "Algebra"]
+
+    sequel = factories.CoursePageFactory(parent=subject, title="Calculus II", slug="calculus-ii")
+    sequel.save_revision().publish()
+    assert "Calculus II" in get(client, url).content.decode()
+    assert searches == ["Calculus", "Algebra", "Calculus"]

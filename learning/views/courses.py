@@ -1,5 +1,6 @@
 """Student-facing views: enroll, leave a course, "My learning" and the course catalogue."""
 
+import hashlib
 from collections import defaultdict
 
 from django.contrib import messages
@@ -144,7 +145,11 @@ def _catalog(request):
         courses = courses.filter(level=level)
 
     if query:
-        ranked_ids = _search_course_ids(query, private)
+        # The same for everyone (only public pages are searched): kept until content changes.
+        digest = hashlib.sha256(query.encode()).hexdigest()
+        ranked_ids = page_cache.remember(
+            f"catalog-search:{digest}", lambda: _search_course_ids(query, private)
+        )
         rank = {pk: position for position, pk in enumerate(ranked_ids)}
         ids = list(courses.filter(pk__in=ranked_ids).values_list("pk", flat=True))
         ids.sort(key=rank.__getitem__)
