@@ -27,13 +27,14 @@ def enabled():
     return settings.PAGE_CACHE_SECONDS > 0
 
 
-def _generation():
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        generation = uuid.uuid4().hex[:12]
-        if not cache.add(GENERATION_KEY, generation, timeout=None):
-            generation = cache.get(GENERATION_KEY, generation)
-    return generation
+def generation():
+    """The current generation: every key of a cached page or value carries it."""
+    current = cache.get(GENERATION_KEY)
+    if current is None:
+        current = uuid.uuid4().hex[:12]
+        if not cache.add(GENERATION_KEY, current, timeout=None):
+            current = cache.get(GENERATION_KEY, current)
+    return current
 
 
 def invalidate(**kwargs):
@@ -60,7 +61,7 @@ def cached_response(request):
     """The stored page for this request, or None: ``HttpResponse`` with ``X-Page-Cache: hit``."""
     if not enabled() or not _cacheable_request(request):
         return None
-    stored = cache.get(_key(request, _generation()))
+    stored = cache.get(_key(request, generation()))
     if stored is None:
         return None
     content, content_type = stored
@@ -94,7 +95,7 @@ def serve_cached(request, render):
     """Return the cached response for this request, or render it and cache it when allowed."""
     if not enabled() or not _cacheable_request(request):
         return render()
-    key = _key(request, _generation())
+    key = _key(request, generation())
     stored = cache.get(key)
     if stored is not None:
         content, content_type = stored
@@ -122,7 +123,7 @@ def remember(name, build):
     """
     if not enabled():
         return build()
-    key = f"pagecache:{_generation()}:value:{name}"
+    key = f"pagecache:{generation()}:value:{name}"
     value = cache.get(key)
     if value is None:
         value = build()

@@ -5,7 +5,12 @@ module pages (learning.access.can_study); no other endpoint exposes them (Module
 ``body`` API field, and Wagtail's API never calls a page's ``serve()``).
 """
 
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.http import HttpResponse
 from django.urls import path
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
@@ -15,6 +20,7 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Page, PageViewRestriction
 
+from learning import cache as page_cache
 from learning.access import can_study
 from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.filters import with_safe_search
@@ -65,8 +71,57 @@ def related_data_for(courses_or_subjects):
     return related
 
 
-class PrefetchedListingMixin:
-    """Computes ``self.related`` for the page of results before serializing it."""
+API_CACHE_HEADER = "X-API-Cache"
+
+
+class CachedReadMixin:
+    """Listing and detail responses kept in the cache until content changes.
+
+    The same generation as the page cache (learning.cache): publishing, unpublishing, moving or
+    deleting a page, deleting an image or document, or changing a view restriction retires every
+    stored response. Authentication, content negotiation and the query-parameter checks still
+    run on every request (they come before the handler). A response depends on the view
+    restrictions the client passes (Wagtail lists the pages of the restrictions it passes), so
+    those are part of the key; only JSON is kept, never the browsable API, which shows the user.
+    """
+
+    _store_key = None
+
+    def cache_key(self, request):
+        passed = sorted(
+            r.pk for r in PageViewRestriction.objects.all() if r.accept_request(request)
+        )
+        where = f"{request.get_host()}{request.get_full_path()}|{passed}"
+        digest = hashlib.sha256(where.encode()).hexdigest()
+        return f"pagecache:{page_cache.generation()}:api:{self.name}:{digest}"
+
+    def cached(self, request, render):
+        if not page_cache.enabled() or request.accepted_renderer.format != "json":
+            return render()
+        key = self.cache_key(request)
+        stored = cache.get(key)
+        if stored is not None:
+            content, content_type = stored
+            response = HttpResponse(content, content_type=content_type)
+            response[API_CACHE_HEADER] = "hit"
+            return response
+        response = render()
+        self._store_key = key
+        return response
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if self._store_key and response.status_code == 200 and isinstance(response, Response):
+            response.render()
+            stored = (response.content, response["Content-Type"])
+            cache.set(self._store_key, stored, settings.PAGE_CACHE_SECONDS)
+            response[API_CACHE_HEADER] = "miss"
+        return response
+
+
+class PrefetchedListingMixin(CachedReadMixin):
+    """Computes ``self.related`` for the page of results before serializing it; keeps the
+    responses (CachedReadMixin)."""
 
     related = None
     _base_queryset = None
@@ -80,6 +135,12 @@ class PrefetchedListingMixin:
         return self._base_queryset
 
     def listing_view(self, request):
+        return self.cached(request, self.render_listing)
+
+    def detail_view(self, request, pk):
+        return self.cached(request, self.render_detail)
+
+    def render_listing(self):
         queryset = self.get_queryset()
         self.check_query_parameters(queryset)
         queryset = self.filter_queryset(queryset)
@@ -88,7 +149,7 @@ class PrefetchedListingMixin:
         serializer = self.get_serializer(page, many=True)
         return self.get_paginated_response(serializer.data)
 
-    def detail_view(self, request, pk):
+    def render_detail(self):
         instance = self.get_object()
         self.related = related_data_for([instance])
         return Response(self.get_serializer(instance).data)

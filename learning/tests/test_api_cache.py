@@ -1,0 +1,131 @@
+"""The subjects and courses endpoints keep their JSON responses until content changes
+(learning.api.views.CachedReadMixin), without letting anything past authentication, the
+parameter checks or the view restrictions."""
+
+import pytest
+from django.contrib.auth.models import Group
+from wagtail.models import APIToken, PageViewRestriction
+
+from learning.api.views import API_CACHE_HEADER
+from learning.tests import factories
+from learning.tests.test_page_cache import page_cache  # noqa: F401 (turns the cache on)
+
+pytestmark = pytest.mark.django_db
+
+COURSES = "/api/v2/courses/"
+
+
+@pytest.fixture
+def token(student):
+    """The plaintext of a token of ``student``."""
+    return APIToken.create_token(user=student, name="Phone app")[1]
+
+
+def bearer(token):
+    return {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def titles(response):
+    return [item["title"] for item in response.json()["items"]]
+
+
+def test_the_second_request_is_answered_from_the_cache_with_the_same_body_and_headers(
+    client, course, token
+):
+    first = client.get(COURSES, **bearer(token))
+    second = client.get(COURSES, **bearer(token))
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert (first[API_CACHE_HEADER], second[API_CACHE_HEADER]) == ("miss", "hit")
+    assert second.content == first.content
+    for header in ("Content-Type", "Vary", "Allow"):
+        assert second.get(header) == first.get(header), header
+
+
+def test_a_hit_costs_only_the_authentication_and_the_view_restrictions(
+    client, course, token, django_assert_max_num_queries
+):
+    client.get(COURSES, **bearer(token))
+    with django_assert_max_num_queries(2):  # the token (with its user), the restrictions
+        response = client.get(COURSES, **bearer(token))
+    assert response[API_CACHE_HEADER] == "hit"
+
+
+def test_publishing_and_unpublishing_a_course_retire_the_kept_list(client, subject, course):
+    assert titles(client.get(COURSES)) == ["Calculus"]
+    sequel = factories.CoursePageFactory(parent=subject, title="Calculus II", slug="calculus-ii")
+    sequel.save_revision().publish()
+    assert titles(client.get(COURSES)) == ["Calculus", "Calculus II"]
+    sequel.unpublish()
+    assert titles(client.get(COURSES)) == ["Calculus"]
+    course.title = "Calculus I"
+    course.save_revision().publish()
+    assert titles(client.get(COURSES)) == ["Calculus I"]
+
+
+def test_a_bad_or_revoked_token_is_refused_even_when_the_list_is_kept(client, course, token):
+    assert client.get(COURSES, **bearer(token))[API_CACHE_HEADER] == "miss"
+    assert client.get(COURSES, **bearer("wagtail_not-a-real-token")).status_code == 401
+    APIToken.objects.update(revoked_at="2026-01-01T00:00:00Z")
+    assert client.get(COURSES, **bearer(token)).status_code == 401
+
+
+def test_bad_parameters_are_still_a_400_when_the_list_is_kept(client, course):
+    client.get(COURSES)
+    response = client.get(f"{COURSES}?unknown=1")
+    assert response.status_code == 400
+    assert "unknown" in response.json()["message"]
+
+
+def test_the_browsable_api_is_never_kept_nor_served_from_the_cache(client, course, student):
+    client.force_login(student)
+    html = client.get(f"{COURSES}?format=api")
+    assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
+    assert API_CACHE_HEADER not in html
+    assert student.username in html.content.decode()  # why it must not be shared
+    json_response = client.get(COURSES)
+    assert json_response["Content-Type"] == "application/json"
+    assert json_response[API_CACHE_HEADER] == "miss"
+
+
+def test_different_queries_and_hosts_are_kept_apart(client, subject, course, settings):
+    factories.CoursePageFactory(parent=subject, title="Algebra", slug="algebra", level="advanced")
+    assert titles(client.get(COURSES)) == ["Calculus", "Algebra"]
+    assert titles(client.get(f"{COURSES}?level=advanced")) == ["Algebra"]
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "other.example"]
+    elsewhere = client.get(COURSES, HTTP_HOST="other.example")  # its own URLs, if any differ
+    assert elsewhere[API_CACHE_HEADER] == "miss"
+
+
+def test_a_course_for_a_group_is_kept_out_of_the_list_of_everyone_else(
+    client, subject, course, student, instructor
+):
+    secret = factories.CoursePageFactory(parent=subject, title="Staff only", slug="staff-only")
+    staff = Group.objects.create(name="Staff")
+    instructor.groups.add(staff)
+    restriction = PageViewRestriction.objects.create(
+        page=secret, restriction_type=PageViewRestriction.GROUPS
+    )
+    restriction.groups.add(staff)
+
+    client.force_login(instructor)
+    assert titles(client.get(COURSES)) == ["Calculus", "Staff only"]
+    client.force_login(student)
+    assert titles(client.get(COURSES)) == ["Calculus"]
+    client.logout()
+    assert titles(client.get(COURSES)) == ["Calculus"]
+    client.force_login(instructor)
+    assert client.get(COURSES)[API_CACHE_HEADER] == "hit"
+
+
+def test_the_list_is_served_when_the_cache_server_is_down(client, course, monkeypatch):
+    from django.core.cache import cache
+
+    monkeypatch.setattr(cache, "get", lambda *args, **kwargs: None)  # what django-redis answers
+    monkeypatch.setattr(cache, "set", lambda *args, **kwargs: None)
+    monkeypatch.setattr(cache, "add", lambda *args, **kwargs: False)
+    assert titles(client.get(COURSES)) == ["Calculus"]
+
+
+def test_documents_are_never_kept(client, course, student):
+    client.force_login(student)
+    assert API_CACHE_HEADER not in client.get("/api/v2/documents/")
