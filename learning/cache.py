@@ -114,16 +114,16 @@ def serve_cached(request, render):
     return response
 
 
-def remember(name, build):
+def remember(name, build, current=None):
     """``build()``, kept in the cache until content next changes (the generation, as for pages).
 
     For what many users' pages share but a page cache cannot hold because the page around it is
     personal: the navigation, a search's result ids. Built every time when the page cache is
-    off, and when the cache cannot be reached.
+    off, and when the cache cannot be reached. ``current``: the generation, if already read.
     """
     if not enabled():
         return build()
-    key = f"pagecache:{generation()}:value:{name}"
+    key = f"pagecache:{current or generation()}:value:{name}"
     value = cache.get(key)
     if value is None:
         value = build()

@@ -88,12 +88,17 @@ class CachedReadMixin:
     _store_key = None
 
     def cache_key(self, request):
-        passed = sorted(
-            r.pk for r in PageViewRestriction.objects.all() if r.accept_request(request)
+        current = page_cache.generation()
+        # Which restrictions exist changes with the generation too (learning/signals.py).
+        restrictions = page_cache.remember(
+            "view-restrictions",
+            lambda: list(PageViewRestriction.objects.prefetch_related("groups")),
+            current,
         )
+        passed = sorted(r.pk for r in restrictions if r.accept_request(request))
         where = f"{request.get_host()}{request.get_full_path()}|{passed}"
         digest = hashlib.sha256(where.encode()).hexdigest()
-        return f"pagecache:{page_cache.generation()}:api:{self.name}:{digest}"
+        return f"pagecache:{current}:api:{self.name}:{digest}"
 
     def cached(self, request, render):
         if not page_cache.enabled() or request.accepted_renderer.format != "json":

@@ -41,11 +41,9 @@ def test_the_second_request_is_answered_from_the_cache_with_the_same_body_and_he
         assert second.get(header) == first.get(header), header
 
 
-def test_a_hit_costs_only_the_authentication_and_the_view_restrictions(
-    client, course, token, django_assert_max_num_queries
-):
+def test_a_hit_costs_only_the_authentication(client, course, token, django_assert_max_num_queries):
     client.get(COURSES, **bearer(token))
-    with django_assert_max_num_queries(2):  # the token (with its user), the restrictions
+    with django_assert_max_num_queries(1):  # the token, with its user
         response = client.get(COURSES, **bearer(token))
     assert response[API_CACHE_HEADER] == "hit"
 
