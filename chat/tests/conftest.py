@@ -1,4 +1,4 @@
-"""Fixtures for the chat's transactional test modules."""
+"""Fixtures for the chat's tests: transactional test modules, a private Redis server."""
 
 import json
 
@@ -55,3 +55,16 @@ def migrated_data(django_db_setup, django_db_blocker):
     yield
     with django_db_blocker.unblock():
         _restore(connection, rows)
+
+
+@pytest.fixture
+def throwaway_redis(tmp_path):
+    """A private redis-server for this test (chat.tests.live_servers.ThrowawayRedis)."""
+    from chat.tests.live_servers import REDIS_SERVER, ThrowawayRedis
+
+    if REDIS_SERVER is None:
+        pytest.skip("redis-server is not installed")
+    server = ThrowawayRedis(tmp_path)
+    server.start()
+    yield server
+    server.stop()

@@ -8,7 +8,6 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 
 from chat import fanout
 from chat.consumers import ChatConsumer
-from chat.tests.live_servers import REDIS_SERVER, ThrowawayRedis
 
 
 class Connection:
@@ -38,16 +37,6 @@ async def eventually(condition, timeout=5):
         await asyncio.sleep(0.01)
 
 
-@pytest.fixture
-def redis_server(tmp_path):
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed")
-    server = ThrowawayRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
-
-
 async def test_a_local_hub_sends_each_frame_to_the_room_but_the_sender_in_order():
     hub = fanout.LocalHub()
     alice, bob, broken, elsewhere = (
@@ -71,8 +60,8 @@ async def test_a_local_hub_sends_each_frame_to_the_room_but_the_sender_in_order(
     assert alice.frames[-1] == '{"n": 3}'
 
 
-async def test_redis_hubs_of_two_processes_share_a_room_and_stop_after_leaving(redis_server):
-    one, two = (fanout.RedisHub(redis_server.url, "test:room") for _ in range(2))
+async def test_redis_hubs_of_two_processes_share_a_room_and_stop_after_leaving(throwaway_redis):
+    one, two = (fanout.RedisHub(throwaway_redis.url, "test:room") for _ in range(2))
     alice, bob, carol = Connection("a!1"), Connection("b!2"), Connection("c!3")
     await one.join(5, alice)
     await two.join(5, bob)
@@ -93,21 +82,21 @@ async def test_redis_hubs_of_two_processes_share_a_room_and_stop_after_leaving(r
 
 
 async def test_a_lost_redis_is_told_to_every_connection_and_a_later_join_subscribes_again(
-    redis_server,
+    throwaway_redis,
 ):
-    hub = fanout.RedisHub(redis_server.url, "test:room")
+    hub = fanout.RedisHub(throwaway_redis.url, "test:room")
     alice, bob = Connection("a!1"), Connection("b!2")
     await hub.join(5, alice)
     await hub.join(6, bob)
 
-    redis_server.stop()
+    throwaway_redis.stop()
     await eventually(lambda: alice.lost and bob.lost, timeout=20)
     assert hub.rooms == {}
     with pytest.raises(RedisConnectionError):  # the consumer refuses the handshake then
         await hub.join(5, Connection("c!3"))
     assert hub.rooms == {}
 
-    redis_server.start()
+    throwaway_redis.start()
     carol = Connection("c!3")
     await hub.join(5, carol)
     await hub.publish(5, '{"back": true}')

@@ -25,7 +25,6 @@ from chat.consumers import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHENTICAT
 from chat.tests.live_servers import (
     REDIS_SERVER,
     HandshakeRefused,
-    ThrowawayRedis,
     WebSocket,
     daphne_servers,
     http_get,
@@ -95,16 +94,6 @@ def redis_prefix():
                 shared.delete(key)
         finally:
             shared.close()
-
-
-@pytest.fixture
-def throwaway_redis(tmp_path):
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed")
-    server = ThrowawayRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
