@@ -166,3 +166,42 @@ def test_download_url_of_the_contents_api_sends_anonymous_visitors_to_log_in(dow
     response = Client().get(download_url)
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/?next=")
+
+
+# --- API clients: a token or basic auth instead of the session --------------------------------
+def bearer(user):
+    from wagtail.models import APIToken
+
+    return {"HTTP_AUTHORIZATION": f"Bearer {APIToken.create_token(user=user, name='app')[1]}"}
+
+
+def test_download_url_of_the_contents_api_works_with_the_students_token_or_password(
+    enrolled_student, download_url
+):
+    for credentials in (bearer(enrolled_student), basic(enrolled_student)):
+        response = Client().get(download_url, **credentials)
+        assert response.status_code == 200
+        assert downloaded(response) == CONTENT
+
+
+def test_download_url_is_403_with_the_token_of_someone_not_enrolled(other_instructor, download_url):
+    response = Client().get(download_url, **bearer(other_instructor))
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "header", ["Bearer wagtail_not-a-real-token", "Bearer", "Basic bm9ib2R5Om5vdGhpbmc="]
+)
+def test_download_url_is_401_with_wrong_credentials_and_never_sends_the_file(download_url, header):
+    response = Client().get(download_url, HTTP_AUTHORIZATION=header)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"]
+    assert CONTENT not in response.content
+
+
+def test_download_url_is_401_with_a_revoked_token(enrolled_student, download_url):
+    from wagtail.models import APIToken
+
+    credentials = bearer(enrolled_student)
+    APIToken.objects.filter(user=enrolled_student).update(revoked_at="2026-01-01T00:00:00Z")
+    assert Client().get(download_url, **credentials).status_code == 401
