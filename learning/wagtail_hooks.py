@@ -17,6 +17,7 @@ from learning.admin_listing import (
     LearnerDataIndexView,
     ReadOnlyLearnerDataPermissions,
 )
+from learning.api.authentication import credentials_user
 from learning.models import CoursePage, Enrollment, QuizAttempt, SubjectPage
 from learning.models.pages import reserved_slug_error
 
@@ -177,7 +178,7 @@ def module_documents_are_for_the_course(document, request):
     user = request.user
     if "HTTP_AUTHORIZATION" in request.META:  # an API client: a token or basic auth
         try:
-            user = api_credentials_user(request)
+            user = credentials_user(request)
         except AuthenticationFailed as refused:
             response = HttpResponse(f"{refused.detail}\n", status=401, content_type="text/plain")
             response["WWW-Authenticate"] = 'Bearer realm="api"'
@@ -189,16 +190,3 @@ def module_documents_are_for_the_course(document, request):
     return TemplateResponse(
         request, "learning/document_locked.html", {"document": document}, status=403
     )
-
-
-def api_credentials_user(request):
-    """The user named by the request's ``Authorization`` header (an API token or HTTP basic),
-    so that API clients can download the documents of the module bodies they read; raises
-    AuthenticationFailed for wrong credentials. Anonymous for another kind of header."""
-    from rest_framework.authentication import BasicAuthentication
-    from rest_framework.request import Request
-
-    from learning.api.authentication import BearerTokenAuthentication
-
-    authenticators = [BearerTokenAuthentication(), BasicAuthentication()]
-    return Request(request, authenticators=authenticators).user

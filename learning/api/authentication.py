@@ -16,6 +16,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 from rest_framework import authentication, exceptions
+from rest_framework.request import Request
 from wagtail.models import APIToken
 
 TOKEN_LAST_USED_INTERVAL = 60  # seconds: do not write last_used_at on every request
@@ -79,6 +80,14 @@ def find_token(key_hashes):
         if timezone.is_naive(last_used):
             last_used = timezone.make_aware(last_used, UTC)
     return APIToken(pk=user.api_token_id, user=user, last_used_at=last_used)
+
+
+def credentials_user(request):
+    """The user that a Django request's ``Authorization`` header names (a token or HTTP basic),
+    for views outside the API that API clients use (module document downloads). Raises
+    AuthenticationFailed for wrong credentials; anonymous for another kind of header."""
+    authenticators = [BearerTokenAuthentication(), authentication.BasicAuthentication()]
+    return Request(request, authenticators=authenticators).user
 
 
 AUTHENTICATION_CLASSES = [

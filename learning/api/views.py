@@ -5,12 +5,7 @@ module pages (learning.access.can_study); no other endpoint exposes them (Module
 ``body`` API field, and Wagtail's API never calls a page's ``serve()``).
 """
 
-import hashlib
-
-from django.conf import settings
-from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.http import HttpResponse
 from django.urls import path
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
@@ -20,9 +15,9 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Page, PageViewRestriction
 
-from learning import cache as page_cache
 from learning.access import can_study
 from learning.api.authentication import AUTHENTICATION_CLASSES
+from learning.api.caching import CachedReadMixin
 from learning.api.filters import with_safe_search
 from learning.blocks import load_bodies
 from learning.models import (
@@ -69,59 +64,6 @@ def related_data_for(courses_or_subjects):
         counts = CoursePage.live_counts_by_subject(subjects)
         related["course_count"] = {s.pk: counts.get(s.path, 0) for s in subjects}
     return related
-
-
-API_CACHE_HEADER = "X-API-Cache"
-
-
-class CachedReadMixin:
-    """Listing and detail responses kept in the cache until content changes.
-
-    The same generation as the page cache (learning.cache): publishing, unpublishing, moving or
-    deleting a page, deleting an image or document, or changing a view restriction retires every
-    stored response. Authentication, content negotiation and the query-parameter checks still
-    run on every request (they come before the handler). A response depends on the view
-    restrictions the client passes (Wagtail lists the pages of the restrictions it passes), so
-    those are part of the key; only JSON is kept, never the browsable API, which shows the user.
-    """
-
-    _store_key = None
-
-    def cache_key(self, request):
-        current = page_cache.generation()
-        # Which restrictions exist changes with the generation too (learning/signals.py).
-        restrictions = page_cache.remember(
-            "view-restrictions",
-            lambda: list(PageViewRestriction.objects.prefetch_related("groups")),
-            current,
-        )
-        passed = sorted(r.pk for r in restrictions if r.accept_request(request))
-        where = f"{request.get_host()}{request.get_full_path()}|{passed}"
-        digest = hashlib.sha256(where.encode()).hexdigest()
-        return f"pagecache:{current}:api:{self.name}:{digest}"
-
-    def cached(self, request, render):
-        if not page_cache.enabled() or request.accepted_renderer.format != "json":
-            return render()
-        key = self.cache_key(request)
-        stored = cache.get(key)
-        if stored is not None:
-            content, content_type = stored
-            response = HttpResponse(content, content_type=content_type)
-            response[API_CACHE_HEADER] = "hit"
-            return response
-        response = render()
-        self._store_key = key
-        return response
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if self._store_key and response.status_code == 200 and isinstance(response, Response):
-            response.render()
-            stored = (response.content, response["Content-Type"])
-            cache.set(self._store_key, stored, settings.PAGE_CACHE_SECONDS)
-            response[API_CACHE_HEADER] = "miss"
-        return response
 
 
 class PrefetchedListingMixin(CachedReadMixin):

@@ -1,12 +1,12 @@
 """The subjects and courses endpoints keep their JSON responses until content changes
-(learning.api.views.CachedReadMixin), without letting anything past authentication, the
+(learning.api.caching.CachedReadMixin), without letting anything past authentication, the
 parameter checks or the view restrictions."""
 
 import pytest
 from django.contrib.auth.models import Group
 from wagtail.models import APIToken, PageViewRestriction
 
-from learning.api.views import API_CACHE_HEADER
+from learning.api.caching import API_CACHE_HEADER
 from learning.tests import factories
 from learning.tests.test_page_cache import page_cache  # noqa: F401 (turns the cache on)
 
