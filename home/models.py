@@ -8,6 +8,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from learning.permissions import CoursePermissionsMixin
+from learning.routing import RoutedPageMixin
 
 
 class User(AbstractUser):
@@ -29,8 +30,12 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class HomePage(CoursePermissionsMixin, Page):
-    """The root of a site: lists the subjects and the most recently published courses."""
+class HomePage(RoutedPageMixin, CoursePermissionsMixin, Page):
+    """The root of a site: lists the subjects and the most recently published courses.
+
+    Routes to its subjects in one query, as subjects and courses route to their children, so
+    that every page below knows its ancestors without fetching them again.
+    """
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
 
@@ -40,6 +45,7 @@ class HomePage(CoursePermissionsMixin, Page):
     subpage_types = ["learning.SubjectPage"]
 
     recent_course_count = 6
+    keep_children = True  # the subjects, while the generation lasts (learning.routing)
 
     def get_context(self, request, *args, **kwargs):
         from learning.models import (

@@ -8,6 +8,7 @@ correct for listings that show other pages' titles). When the cache server is do
 django-redis turns every call into a miss and logs the error, so pages are still served.
 """
 
+import copy
 import logging
 import uuid
 
@@ -57,11 +58,17 @@ def _key(request, generation):
 NOT_PAGES = ("/static/", "/media/", "/api/", "/admin/", "/django-admin/", "/documents/", "/ws/")
 
 
+def request_generation(request):
+    """The generation, read once per request (PageCacheMiddleware keeps it on the request)."""
+    current = getattr(request, "page_cache_generation", None)
+    return current or generation()
+
+
 def cached_response(request):
     """The stored page for this request, or None: ``HttpResponse`` with ``X-Page-Cache: hit``."""
     if not enabled() or not _cacheable_request(request):
         return None
-    stored = cache.get(_key(request, generation()))
+    stored = cache.get(_key(request, request_generation(request)))
     if stored is None:
         return None
     content, content_type = stored
@@ -85,6 +92,9 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not request.path.startswith(NOT_PAGES):
+            if enabled():
+                request.page_cache_generation = current = generation()
+                prime_site(request, current)
             response = cached_response(request)
             if response is not None:
                 return response
@@ -95,7 +105,7 @@ def serve_cached(request, render):
     """Return the cached response for this request, or render it and cache it when allowed."""
     if not enabled() or not _cacheable_request(request):
         return render()
-    key = _key(request, generation())
+    key = _key(request, request_generation(request))
     stored = cache.get(key)
     if stored is not None:
         content, content_type = stored
@@ -129,3 +139,53 @@ def remember(name, build, current=None):
         value = build()
         cache.set(key, value, settings.PAGE_CACHE_SECONDS)
     return value
+
+
+# --- in this process's memory: what every page request looks up -------------------------------
+_in_process = {"generation": None, "values": {}}
+
+
+def in_process(name, build, current):
+    """``build()``, kept in this process's memory while the generation is ``current``.
+
+    For small values that every request needs: no cache round trip at all. The generation is
+    read from the shared cache (once per request), so every process drops its copies as soon as
+    content changes anywhere.
+    """
+    if _in_process["generation"] != current:
+        _in_process.update(generation=current, values={})
+    values = _in_process["values"]
+    if name in values:
+        return values[name]
+    value = build()
+    if value is not None:  # nothing kept for what does not exist (any URL can ask)
+        values[name] = value
+    return value
+
+
+def prime_site(request, current):
+    """Give the request its Wagtail site, with its home page, and the sites' root paths.
+
+    Wagtail looks them up on every request (the site, its root page, the root page's specific
+    object: three queries, and the root paths from the cache); here they are kept in the
+    process for the generation. Publishing, moving or deleting pages and saving or deleting a
+    site bump it (learning/signals.py). Each request gets its own copies of the model objects.
+    """
+    from wagtail.models import Site
+
+    def build():
+        site = Site._find_for_request(request)  # what Site.find_for_request does, uncached
+        if site is not None:
+            site.root_page = site.root_page.localized.specific
+        return site, Site.get_site_root_paths()
+
+    site, root_paths = in_process(
+        f"site:{request._get_raw_host()}:{request.get_port()}", build, current
+    )
+    if site is not None:
+        home = copy.copy(site.root_page)
+        home._generation = current  # its view restrictions come from memory too (routing)
+        site = copy.copy(site)
+        site.root_page = home
+    request._wagtail_site = site
+    request._wagtail_cached_site_root_paths = root_paths

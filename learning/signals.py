@@ -3,10 +3,18 @@
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from learning import cache
+
+
+def media_saved(update_fields=None, **kwargs):
+    """An image or document saved: retire the cached pages, unless Wagtail only filled in the
+    file's size or hash (it does on first use, which changes nothing shown)."""
+    if update_fields and set(update_fields) <= {"file_size", "file_hash"}:
+        return
+    cache.invalidate()
 
 
 def connect():
@@ -17,6 +25,10 @@ def connect():
     post_delete.connect(cache.invalidate, sender=Page, dispatch_uid="pagecache-delete")
     post_delete.connect(cache.invalidate, sender=get_image_model(), dispatch_uid="pagecache-img")
     post_delete.connect(cache.invalidate, sender=get_document_model(), dispatch_uid="pagecache-doc")
+    # An image or document changed in place (a new file, focal point, title): the kept module
+    # bodies and cached pages show its renditions, URL and title.
+    post_save.connect(media_saved, sender=get_image_model(), dispatch_uid="pagecache-img-s")
+    post_save.connect(media_saved, sender=get_document_model(), dispatch_uid="pagecache-doc-s")
     # A page that becomes restricted must not be served from the cache to anyone any more, and
     # listings must show or hide it: any change of a view restriction retires the cached pages.
     post_save.connect(cache.invalidate, sender=PageViewRestriction, dispatch_uid="pagecache-pvr")
@@ -24,5 +36,17 @@ def connect():
     m2m_changed.connect(
         cache.invalidate, sender=PageViewRestriction.groups.through, dispatch_uid="pagecache-pvrg"
     )
+    # Sites: their host names and root pages decide which home page a request gets, and every
+    # process keeps them in memory for the generation (cache.prime_site).
+    post_save.connect(cache.invalidate, sender=Site, dispatch_uid="pagecache-site")
+    post_delete.connect(cache.invalidate, sender=Site, dispatch_uid="pagecache-site-delete")
+    # Home, subject and course pages found by routing are kept in each process for the
+    # generation (learning.routing): any change of their rows, a draft saved or an owner
+    # changed, retires them, so that nothing served (the instructor, access) goes stale.
+    from home.models import HomePage
+    from learning.models import CoursePage, SubjectPage
+
+    for model in (HomePage, SubjectPage, CoursePage):
+        post_save.connect(cache.invalidate, sender=model, dispatch_uid=f"pagecache-save-{model}")
     for model in Page.__subclasses__():
         post_delete.connect(cache.invalidate, sender=model, dispatch_uid=f"pagecache-{model}")

@@ -146,6 +146,10 @@ if REDIS_URL:
             },
         }
     }
+    # Sessions read from the shared cache, written to both: a logged-in page reads its session
+    # without a query, and a session outlives a flushed or unreachable cache. Only with a
+    # shared cache: a per-process one would keep a logged-out session alive in other processes.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -15,23 +15,26 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.template.response import TemplateResponse
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import Page
 from wagtail.search import index
 
+from learning import cache as page_cache
 from learning.api import fields as api_fields
 from learning.blocks import ModuleBodyBlock, load_bodies
 from learning.models.enrollment import Enrollment
 from learning.permissions import CoursePermissionsMixin
+from learning.routing import RoutedPageMixin, routed_ancestors
 
 OVERVIEW_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link"]
 
@@ -44,20 +47,6 @@ def with_live_parent(queryset):
     """
     parent_path = Substr(OuterRef("path"), 1, Length(OuterRef("path")) - Page.steplen)
     return queryset.exclude(Exists(Page.objects.filter(path=parent_path, live=False)))
-
-
-def routed_ancestors(page):
-    """The ancestors routing fetched for this page (parent first, up to the site's home page).
-
-    ``None`` when they are not all known: the page was not reached by routing from the home page.
-    """
-    ancestors = []
-    while page.depth > 2:
-        page = page.__dict__.get("_cached_parent_obj")  # set by Page.route, read by get_parent()
-        if page is None:
-            return None
-        ancestors.append(page)
-    return ancestors
 
 
 def has_unpublished_ancestor(page):
@@ -77,43 +66,55 @@ def private_pages_q():
     return Page.objects.all().private_q()
 
 
-class RoutedPageMixin:
-    """Routing and view restrictions that reuse the pages already fetched (module docstring)."""
+def child_url(parent_url, slug):
+    """The URL of a child page from its parent's (as Wagtail builds it from the URL paths)."""
+    if parent_url is None:
+        return None
+    if parent_url.endswith("/"):
+        return f"{parent_url}{slug}/"
+    return f"{parent_url}/{slug}"
 
-    #: The related objects that route() fetches with a child page.
-    child_select_related = ()
 
-    def route(self, request, path_components):
-        child_types = self.allowed_subpage_models()
-        if path_components and len(child_types) == 1:
-            [model] = child_types
-            child = (
-                model.objects.child_of(self)
-                .filter(slug=path_components[0])
-                .select_related(*self.child_select_related)
-                .first()
-            )
-            if child is not None:
-                child._cached_parent_obj = self
-                return child.route(request, path_components[1:])
-            # Another page type (or none): Wagtail's own routing decides.
-        return super().route(request, path_components)
+#: Blocks whose HTML depends on the reader (a quiz shows their result): never kept.
+PERSONAL_BLOCKS = ("quiz",)
 
-    def get_view_restrictions(self):
-        """The restrictions on this page and its ancestors, as Wagtail's, in one query.
 
-        Wagtail fetches the ancestors, then their restrictions; a routed page knows its
-        ancestors down to the home page, so only the tree's root is looked up by path. An alias
-        takes its source page's restrictions: then Wagtail's own method is used.
-        """
-        ancestors = routed_ancestors(self)
-        pages = [self, *(ancestors or [])]
-        if ancestors is None or any(page.alias_of_id for page in pages):
-            return super().get_view_restrictions()
-        above = [self.path[: depth * self.steplen] for depth in range(1, pages[-1].depth)]
-        return PageViewRestriction.objects.filter(
-            Q(page_id__in=[page.pk for page in pages]) | Q(page__path__in=above)
-        )
+class BodyPart:
+    """One block of a module body for the template: its kept HTML, or the block to render."""
+
+    __slots__ = ("id", "block_type", "html", "block")
+
+    def __init__(self, block_id, block_type, html=None, block=None):
+        self.id = block_id
+        self.block_type = block_type
+        self.html = html
+        self.block = block
+
+
+class ModuleSummary:
+    """A live module as course and module pages list it: its id, title, description and URL.
+
+    Not a page object: building twenty ``ModulePage`` objects (Wagtail's and modelcluster's
+    set-up of each) and asking each for its URL cost more than the rest of a course page.
+    """
+
+    __slots__ = ("pk", "title", "slug", "description", "completed", "url", "completed_by")
+
+    def __init__(self, pk, title, slug, description, completed=False, *, url, completed_by=None):
+        self.pk = pk
+        self.title = title
+        self.slug = slug
+        self.description = description
+        self.completed = completed
+        self.url = url
+        self.completed_by = completed_by
+
+    @property
+    def id(self):
+        return self.pk
+
+    def __repr__(self):
+        return f"<ModuleSummary {self.pk}: {self.title}>"
 
 
 def live_modules_under(courses):
@@ -202,6 +203,8 @@ class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
         verbose_name = "subject"
 
     child_select_related = ("owner", "image")  # shown on the course page
+    child_prefetch_related = ("image__renditions",)  # kept with the course (keep_children)
+    keep_children = True
 
     def clean(self):
         super().clean()
@@ -301,26 +304,35 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         paths = courses.values_list("path", flat=True)
         return Counter(path[: -cls.steplen] for path in paths)
 
-    def live_modules(self, user=None):
-        """The live modules, in order; for a logged-in ``user``, each says if they completed it.
+    def live_modules(self, user=None, request=None):
+        """The live modules, in order, as ``ModuleSummary`` rows (one query).
 
-        (``completed``, with ``completed_by`` the user's id: see progress_of_modules.)
+        For a logged-in ``user``, each says whether they completed it (``completed``, with
+        ``completed_by`` the user's id: see progress_of_modules). The URLs follow this course's
+        URL for ``request``.
         """
-        modules = (
+        rows = (
             ModulePage.objects.child_of(self)
             .live()
             .order_by("path")
-            .only("id", "title", "slug", "url_path", "path", "depth", "description")
+            .values_list("pk", "title", "slug", "description")
         )
         if user is not None and user.is_authenticated:
             from learning.models.progress import ModuleCompletion
 
             # Progress in the same query (learning.progress.progress_of_modules reads it).
             completions = ModuleCompletion.objects.filter(user=user, module=OuterRef("pk"))
-            modules = list(modules.annotate(completed=Exists(completions)))
-            for module in modules:
-                module.completed_by = user.pk
-        return list(modules)
+            rows = rows.annotate(completed=Exists(completions)).values_list(
+                "pk", "title", "slug", "description", "completed"
+            )
+            completed_by = user.pk
+        else:
+            completed_by = None
+        base = self.get_url(request)
+        return [
+            ModuleSummary(*row, url=child_url(base, row[2]), completed_by=completed_by)
+            for row in rows
+        ]
 
     def serve(self, request, *args, **kwargs):
         if has_unpublished_ancestor(self):
@@ -334,15 +346,11 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         from learning.access import is_course_staff
 
         context = super().get_context(request, *args, **kwargs)
-        modules = self.live_modules(request.user)
-        enrollment = (
-            Enrollment.objects.for_user(request.user)
-            .filter(course=self)
-            .select_related("last_module")
-            .first()
-        )
-        resume = enrollment.last_module if enrollment else None
-        if resume is None or not resume.live or resume.pk not in {m.pk for m in modules}:
+        modules = self.live_modules(request.user, request)
+        enrollment = Enrollment.objects.for_user(request.user).filter(course=self).first()
+        last_id = enrollment.last_module_id if enrollment else None
+        resume = next((module for module in modules if module.pk == last_id), None)
+        if resume is None:  # never opened, or gone since: the first module
             resume = modules[0] if modules else None
         context.update(
             subject=self.get_parent(),
@@ -418,11 +426,59 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             )
         return super().serve(request, *args, **kwargs)
 
+    def body_parts(self, request):
+        """The body's blocks for the template, each with its HTML when it is the same for all.
+
+        Text, image, file and video blocks render the same for every reader: with the page
+        cache on, their HTML is kept in the cache for this revision until content changes
+        (``learning.cache.remember``), so that a reader's request loads no image, rendition or
+        document and renders only the quizzes (they show the reader's own result). A preview
+        of a draft is always rendered afresh.
+        """
+        if getattr(request, "is_preview", False) or not page_cache.enabled():
+            load_bodies([self])  # its images and documents in a fixed number of queries
+            return [BodyPart(block.id, block.block_type, block=block) for block in self.body]
+
+        def render():
+            load_bodies([self])
+            return [
+                (
+                    block.id,
+                    block.block_type,
+                    None
+                    if block.block_type in PERSONAL_BLOCKS
+                    else str(block.render_as_block({"page": self, "block_id": block.id})),
+                )
+                for block in self.body
+            ]
+
+        current = getattr(request, "page_cache_generation", None)
+        kept = page_cache.remember(
+            f"module-body:{self.pk}:{self.live_revision_id}", render, current
+        )
+        personal = {}
+        if any(html is None for _, _, html in kept):
+            personal = {
+                block.id: block
+                for name in PERSONAL_BLOCKS
+                for block in self.body.blocks_by_name(name)
+            }
+        return [
+            BodyPart(
+                block_id,
+                block_type,
+                html=mark_safe(html) if html is not None else None,  # noqa: S308 (rendered by the block templates)
+                block=personal.get(block_id),
+            )
+            for block_id, block_type, html in kept
+            if html is not None or block_id in personal
+        ]
+
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        load_bodies([self])  # its images and documents in a fixed number of queries
+        context["body_parts"] = self.body_parts(request)
         course = self.course
-        modules = course.live_modules(request.user)
+        modules = course.live_modules(request.user, request)
         # A draft being previewed is not among the live modules: show it in its place.
         ids = [module.pk for module in modules]
         position = ids.index(self.pk) if self.pk in ids else None

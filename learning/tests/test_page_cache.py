@@ -4,12 +4,18 @@ import logging
 import re
 
 import pytest
-from django.test import Client, override_settings
+from django.db import connection
+from django.test import Client, RequestFactory, override_settings
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from wagtail.models import Site
 
-from conftest import clear_cache
+from conftest import clear_cache, make_user
+from home.models import HomePage
+from learning import cache as learning_cache
 from learning.cache import HEADER
 from learning.tests import factories
+from learning.tests.quiz_data import QUIZ_ID, quiz_value
 
 pytestmark = pytest.mark.django_db
 
@@ -205,3 +211,178 @@ def test_a_logged_in_catalogue_search_reuses_its_result_ids_until_content_change
     sequel.save_revision().publish()
     assert "Calculus II" in get(client, url).content.decode()
     assert searches == ["Calculus", "Algebra", "Calculus"]
+
+
+# --- the site and its home page, kept in each process (learning.cache.prime_site) ---------------
+def site_queries(client, url):
+    with CaptureQueriesContext(connection) as queries:
+        get(client, url)
+    sql = [query["sql"] for query in queries.captured_queries]
+    return [s for s in sql if "wagtailcore_site" in s], len(sql)
+
+
+def test_logged_in_pages_read_the_site_and_its_home_page_from_process_memory(
+    client, home, course, student
+):
+    client.force_login(student)
+    first, first_total = site_queries(client, course.url)
+    again, total = site_queries(client, course.url)
+    assert first and not again
+    assert total <= first_total - 2  # the site and its home page
+
+
+def test_a_site_moved_to_another_home_page_is_served_at_once(client, home, subject, student):
+    client.force_login(student)
+    assert subject.title in get(client, "/").content.decode()
+    root = home.get_parent()
+    other = root.add_child(instance=HomePage(title="Another school", slug="another-school"))
+    site = Site.objects.get(is_default_site=True)
+    site.root_page = other
+    site.save()
+    page = get(client, "/").content.decode()
+    assert "Another school" in page and subject.title not in page
+
+
+def test_each_request_gets_its_own_copy_of_the_kept_home_page(client, home, subject, student):
+    client.force_login(student)
+    get(client, subject.url)
+    first, second = RequestFactory().get("/"), RequestFactory().get("/")
+    current = learning_cache.generation()
+    learning_cache.prime_site(first, current)
+    learning_cache.prime_site(second, current)
+    assert first._wagtail_site.root_page == second._wagtail_site.root_page == home
+    assert first._wagtail_site.root_page is not second._wagtail_site.root_page
+    first._wagtail_site.root_page.title = "Changed in one request"
+    assert second._wagtail_site.root_page.title == home.title
+
+
+# --- home, subject and course pages kept by routing (learning.routing) --------------------------
+def test_routing_keeps_subjects_and_courses_but_not_modules(
+    client, course, module, enrolled_student
+):
+    client.force_login(enrolled_student)
+    get(client, module.url)
+    with CaptureQueriesContext(connection) as queries:
+        get(client, module.url)
+    page_rows = [q["sql"] for q in queries.captured_queries if 'FROM "learning_' in q["sql"]]
+    assert not any('FROM "learning_coursepage"' in sql for sql in page_rows)
+    assert not any('FROM "learning_subjectpage"' in sql for sql in page_rows)
+    assert any('FROM "learning_modulepage"' in sql for sql in page_rows)
+
+
+def test_a_new_course_owner_is_served_at_once(client, course, module, instructor, other_instructor):
+    client.force_login(instructor)
+    assert instructor.display_name in get(client, course.url).content.decode()
+    assert client.get(module.url).status_code == 200  # the instructor reads the modules
+
+    course.owner = other_instructor
+    course.save()
+
+    page = get(client, course.url).content.decode()
+    assert other_instructor.display_name in page
+    assert client.get(module.url).status_code == 403  # no longer this course's instructor
+
+
+def test_an_unpublished_course_is_gone_at_once_for_logged_in_users(
+    client, course, enrolled_student
+):
+    client.force_login(enrolled_student)
+    get(client, course.url)
+    course.unpublish()
+    assert client.get(course.url).status_code == 404
+
+
+def test_pages_that_do_not_exist_are_not_kept(client, home, subject, student):
+    client.force_login(student)
+    for number in range(5):
+        assert client.get(f"/no-such-subject-{number}/").status_code == 404
+        assert client.get(f"{subject.url}no-such-course-{number}/").status_code == 404
+    kept = learning_cache._in_process["values"]
+    assert not [name for name in kept if "no-such" in name]
+    assert any(name.endswith(f":{subject.slug}") for name in kept)
+
+
+# --- module bodies: the HTML of blocks that are the same for every reader ----------------------
+@pytest.fixture
+def rich_module(module, enrolled_student):
+    image = factories.ImageFactory()
+    document = factories.DocumentFactory(title="Limits worksheet")
+    module.body = [
+        {"type": "text", "value": "<p>Limits, step by step.</p>"},
+        {"type": "image", "value": {"image": image.pk, "alt_text": "A graph", "caption": "Fig 1"}},
+        {"type": "file", "value": {"document": document.pk, "title": "", "description": "Do"}},
+        {"type": "quiz", "id": QUIZ_ID, "value": quiz_value()},
+    ]
+    module.save_revision().publish()
+    module.refresh_from_db()
+    return module
+
+
+def test_a_module_body_is_rendered_once_for_every_reader(client, rich_module, enrolled_student):
+    client.force_login(enrolled_student)
+    first = get(client, rich_module.url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = get(client, rich_module.url).content.decode()
+    sql = " ".join(q["sql"] for q in queries.captured_queries)
+    assert "wagtailimages_image" not in sql and "wagtaildocs_document" not in sql
+    assert "wagtailimages_rendition" not in sql
+    for text in ("Limits, step by step.", "Fig 1", "Limits worksheet", "quiz__title"):
+        assert text in first and text in again
+    assert re.sub(r'value="[^"]{40,}"', "", first) == re.sub(r'value="[^"]{40,}"', "", again)
+
+
+def test_a_kept_module_body_still_shows_each_reader_their_own_quiz_result(
+    client, rich_module, enrolled_student, course
+):
+    from learning.models import Enrollment
+    from learning.tests.test_quizzes import RIGHT, submit
+
+    other = make_user("other-student")
+    Enrollment.objects.create(user=other, course=course)
+    client.force_login(enrolled_student)
+    get(client, rich_module.url)
+    submit(client, rich_module, RIGHT)
+    assert 'badge--done">Passed' in get(client, rich_module.url).content.decode()
+
+    client.force_login(other)
+    page = get(client, rich_module.url).content.decode()
+    assert "Limits, step by step." in page
+    assert 'badge--done">Passed' not in page
+
+
+def test_a_published_change_of_a_module_body_is_served_at_once(
+    client, rich_module, enrolled_student
+):
+    client.force_login(enrolled_student)
+    assert "Limits, step by step." in get(client, rich_module.url).content.decode()
+    rich_module.body = [("text", "<p>Rewritten from scratch.</p>")]
+    rich_module.save_revision()  # a draft: readers still get the published body
+    assert "Limits, step by step." in get(client, rich_module.url).content.decode()
+    rich_module.get_latest_revision().publish()
+    page = get(client, rich_module.url).content.decode()
+    assert "Rewritten from scratch." in page and "Limits, step by step." not in page
+
+
+def test_a_preview_of_a_draft_body_is_never_the_kept_one(client, rich_module, editor):
+    from learning.tests.test_admin_permissions import module_form
+
+    client.force_login(editor)
+    get(client, rich_module.url)  # the published body is kept
+    url = reverse("wagtailadmin_pages:preview_on_edit", args=(rich_module.pk,))
+    data = module_form(rich_module.title, rich_module.slug)  # body: "Module text"
+    assert client.post(url, data).json()["is_valid"] is True
+    preview = client.get(url).content.decode()
+    assert "Module text" in preview and "Limits, step by step." not in preview
+
+
+def test_a_document_renamed_in_place_shows_at_once_in_kept_bodies(
+    client, rich_module, enrolled_student
+):
+    from wagtail.documents import get_document_model
+
+    client.force_login(enrolled_student)
+    assert "Limits worksheet" in get(client, rich_module.url).content.decode()
+    document = get_document_model().objects.get(title="Limits worksheet")
+    document.title = "Limits exercises"
+    document.save()
+    assert "Limits exercises" in get(client, rich_module.url).content.decode()

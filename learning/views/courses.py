@@ -148,7 +148,9 @@ def _catalog(request):
         # The same for everyone (only public pages are searched): kept until content changes.
         digest = hashlib.sha256(query.encode()).hexdigest()
         ranked_ids = page_cache.remember(
-            f"catalog-search:{digest}", lambda: _search_course_ids(query, private)
+            f"catalog-search:{digest}",
+            lambda: _search_course_ids(query, private),
+            getattr(request, "page_cache_generation", None),
         )
         rank = {pk: position for position, pk in enumerate(ranked_ids)}
         ids = list(courses.filter(pk__in=ranked_ids).values_list("pk", flat=True))
