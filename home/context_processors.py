@@ -76,7 +76,9 @@ def navigation(request):
             {"title": title, "url": "/" + url_path[len(root_path) :]} for title, url_path in rows
         ]
 
-    # The same on every page of the site, for everyone: kept until content changes.
+    # The same on every page of the site, for everyone: kept until content changes, in the
+    # process itself on pages (a few titles), in the shared cache elsewhere.
     current = getattr(request, "page_cache_generation", None)
-    context["nav_subjects"] = cache.remember(f"nav-subjects:{site.pk}", subjects, current)
+    keep = cache.in_process if current else cache.remember
+    context["nav_subjects"] = keep(f"nav-subjects:{site.pk}", subjects, current)
     return context

@@ -3,6 +3,7 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.functional import SimpleLazyObject
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
@@ -56,21 +57,26 @@ class HomePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         )
         from learning.models.pages import private_pages_q
 
+        def listings():
+            private = private_pages_q()  # the view restrictions, read once for the listings
+            subjects = list(SubjectPage.objects.child_of(self).live().exclude(private))
+            course_counts = CoursePage.live_counts_by_subject(subjects, private)
+            for subject in subjects:
+                subject.course_count = course_counts.get(subject.path, 0)
+            recent = list(
+                with_live_parent(CoursePage.objects.descendant_of(self))
+                .live()
+                .exclude(private)
+                .select_related("owner", "image")
+                .prefetch_related("image__renditions")
+                .order_by("-first_published_at")[: self.recent_course_count]
+            )
+            annotate_module_counts(recent)
+            return {"subjects": subjects, "recent_courses": recent}
+
         context = super().get_context(request, *args, **kwargs)
-        private = private_pages_q()  # the view restrictions, read once for the three listings
-        subjects = list(SubjectPage.objects.child_of(self).live().exclude(private))
-        course_counts = CoursePage.live_counts_by_subject(subjects, private)
-        for subject in subjects:
-            subject.course_count = course_counts.get(subject.path, 0)
-        recent = list(
-            with_live_parent(CoursePage.objects.descendant_of(self))
-            .live()
-            .exclude(private)
-            .select_related("owner", "image")
-            .prefetch_related("image__renditions")
-            .order_by("-first_published_at")[: self.recent_course_count]
-        )
-        annotate_module_counts(recent)
-        context["subjects"] = subjects
-        context["recent_courses"] = recent
+        # Lazy: a reader whose page reuses the kept listings ({% kept %}) runs no query.
+        lists = SimpleLazyObject(listings)
+        context["subjects"] = SimpleLazyObject(lambda: lists["subjects"])
+        context["recent_courses"] = SimpleLazyObject(lambda: lists["recent_courses"])
         return context

@@ -137,7 +137,8 @@ def remember(name, build, current=None):
     value = cache.get(key)
     if value is None:
         value = build()
-        cache.set(key, value, settings.PAGE_CACHE_SECONDS)
+        if value is not None:  # None: nothing to keep
+            cache.set(key, value, settings.PAGE_CACHE_SECONDS)
     return value
 
 

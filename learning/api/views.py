@@ -5,6 +5,8 @@ module pages (learning.access.can_study); no other endpoint exposes them (Module
 ``body`` API field, and Wagtail's API never calls a page's ``serve()``).
 """
 
+import hashlib
+
 from django.db import IntegrityError, transaction
 from django.urls import path
 from rest_framework import permissions, status
@@ -15,6 +17,7 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Page, PageViewRestriction
 
+from learning import cache as page_cache
 from learning.access import can_study
 from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.caching import CachedReadMixin
@@ -215,31 +218,37 @@ class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
         course = self.get_object()
         if not can_study(request.user, course):
             raise PermissionDenied("Enroll in this course to read its contents.")
-        modules = list(ModulePage.objects.child_of(course).live().order_by("path"))
-        # A module's own view restriction (say, to a group) holds here as on the site.
-        restrictions = PageViewRestriction.objects.filter(page__in=modules)
-        refused = {r.page_id for r in restrictions if not r.accept_request(request)}
-        modules = [module for module in modules if module.pk not in refused]
-        load_bodies(modules)  # every module's images and documents in a fixed number of queries
-        return Response(
-            {
-                "id": course.pk,
-                "title": course.title,
-                "modules": [
-                    {
-                        "id": module.pk,
-                        "title": module.title,
-                        "slug": module.slug,
-                        "description": module.description,
-                        "html_url": module.full_url,
-                        "body": module.body.stream_block.get_api_representation(
-                            module.body, context={"request": request}
-                        ),
-                    }
-                    for module in modules
-                ],
-            }
+        ids = list(
+            ModulePage.objects.child_of(course).live().order_by("path").values_list("pk", flat=True)
         )
+        # A module's own view restriction (say, to a group) holds here as on the site.
+        restrictions = PageViewRestriction.objects.filter(page_id__in=ids)
+        refused = {r.page_id for r in restrictions if not r.accept_request(request)}
+        visible = [pk for pk in ids if pk not in refused]
+
+        def serialize():
+            modules = list(ModulePage.objects.filter(pk__in=visible).order_by("path"))
+            load_bodies(modules)  # every module's images and documents in a fixed number of queries
+            return [
+                {
+                    "id": module.pk,
+                    "title": module.title,
+                    "slug": module.slug,
+                    "description": module.description,
+                    "html_url": module.full_url,
+                    "body": module.body.stream_block.get_api_representation(
+                        module.body, context={"request": request}
+                    ),
+                }
+                for module in modules
+            ]
+
+        # The same for every reader allowed the same modules (the answers of quizzes are never
+        # in it): kept until content changes, per host, as the URLs in it are absolute.
+        digest = hashlib.sha256(",".join(map(str, visible)).encode()).hexdigest()[:16]
+        key = f"api-contents:{course.pk}:{request.scheme}://{request.get_host()}:{digest}"
+        modules = page_cache.remember(key, serialize)
+        return Response({"id": course.pk, "title": course.title, "modules": modules})
 
 
 class MyEnrollmentsView(APIView):

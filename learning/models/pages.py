@@ -22,6 +22,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.safestring import mark_safe
 from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.api import APIField
@@ -225,7 +226,8 @@ class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["courses"] = self.live_courses()
+        # Lazy: a reader whose page reuses the kept course list ({% kept %}) runs no query.
+        context["courses"] = SimpleLazyObject(self.live_courses)
         return context
 
 

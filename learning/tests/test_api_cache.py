@@ -127,3 +127,78 @@ def test_the_list_is_served_when_the_cache_server_is_down(client, course, monkey
 def test_documents_are_never_kept(client, course, student):
     client.force_login(student)
     assert API_CACHE_HEADER not in client.get("/api/v2/documents/")
+
+
+# --- contents/: module bodies serialized once for every reader allowed the same modules --------
+def contents(client, course, token):
+    response = client.get(f"/api/v2/courses/{course.pk}/contents/", **bearer(token))
+    assert response.status_code == 200
+    return response
+
+
+@pytest.fixture
+def illustrated_module(module):
+    image = factories.ImageFactory(title="A graph")
+    handout = factories.DocumentFactory(title="Handout", filename="limits.pdf")
+    module.body = [
+        {"type": "text", "value": "<p>Limits, kept.</p>"},
+        {"type": "image", "value": {"image": image.pk, "alt_text": "A curve", "caption": ""}},
+        {"type": "file", "value": {"document": handout.pk, "title": "", "description": ""}},
+    ]
+    module.save_revision().publish()
+    return module
+
+
+def test_contents_are_serialized_once_and_then_read_without_loading_bodies(
+    client, course, illustrated_module, enrolled_student, token
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    first = contents(client, course, token)
+    with CaptureQueriesContext(connection) as queries:
+        again = contents(client, course, token)
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "wagtailimages" not in sql and "wagtaildocs" not in sql
+    assert '"body"' not in sql  # the modules' bodies are not even read
+    assert again.json() == first.json()
+    assert "Limits, kept." in again.content.decode()
+
+
+def test_kept_contents_follow_each_readers_view_restrictions(
+    client, course, illustrated_module, enrolled_student, token, editor
+):
+    from learning.models import Enrollment
+
+    hidden = factories.ModulePageFactory(parent=course, title="Editors only")
+    restriction = PageViewRestriction.objects.create(page=hidden, restriction_type="groups")
+    restriction.groups.add(Group.objects.get(name="Editors"))
+    Enrollment.objects.create(user=editor, course=course)
+    editor_token = APIToken.create_token(user=editor, name="Editor's app")[1]
+
+    titles_of = lambda response: [m["title"] for m in response.json()["modules"]]  # noqa: E731
+    assert titles_of(contents(client, course, editor_token)) == ["Limits", "Editors only"]
+    assert titles_of(contents(client, course, token)) == ["Limits"]
+    assert titles_of(contents(client, course, editor_token)) == ["Limits", "Editors only"]
+
+
+def test_a_published_module_change_shows_in_kept_contents_at_once(
+    client, course, illustrated_module, enrolled_student, token
+):
+    assert "Limits, kept." in contents(client, course, token).content.decode()
+    illustrated_module.body = [{"type": "text", "value": "<p>Rewritten.</p>"}]
+    illustrated_module.save_revision()
+    assert "Rewritten." not in contents(client, course, token).content.decode()  # a draft
+    illustrated_module.get_latest_revision().publish()
+    body = contents(client, course, token).content.decode()
+    assert "Rewritten." in body and "Limits, kept." not in body
+
+
+def test_kept_contents_are_never_given_to_someone_not_enrolled(
+    client, course, illustrated_module, enrolled_student, token, other_instructor
+):
+    contents(client, course, token)
+    outsider = APIToken.create_token(user=other_instructor, name="Outsider")[1]
+    response = client.get(f"/api/v2/courses/{course.pk}/contents/", **bearer(outsider))
+    assert response.status_code == 403
+    assert "Limits, kept." not in response.content.decode()

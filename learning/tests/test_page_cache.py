@@ -386,3 +386,89 @@ def test_a_document_renamed_in_place_shows_at_once_in_kept_bodies(
     document.title = "Limits exercises"
     document.save()
     assert "Limits exercises" in get(client, rich_module.url).content.decode()
+
+
+# --- {% kept %}: the listings of logged-in home and subject pages --------------------------------
+@pytest.mark.parametrize("page", ["home", "subject"])
+def test_a_logged_in_listing_page_reuses_its_kept_listing(
+    client, home, subject, course, student, page
+):
+    url = "/" if page == "home" else subject.url
+    client.force_login(student)
+    first = get(client, url).content.decode()
+    with CaptureQueriesContext(connection) as queries:
+        again = get(client, url).content.decode()
+    assert not [q for q in queries.captured_queries if "learning_coursepage" in q["sql"]]
+    assert course.title in first and course.title in again
+    assert re.sub(r'value="[^"]{40,}"', "", first) == re.sub(r'value="[^"]{40,}"', "", again)
+
+
+def test_the_kept_listing_never_carries_the_readers_own_header(client, subject, course, student):
+    other = make_user("other-reader", first_name="Olga", last_name="Other")
+    client.force_login(student)
+    get(client, subject.url)
+    client.force_login(other)
+    page = get(client, subject.url).content.decode()
+    assert "Olga Other" in page and student.display_name not in page
+
+
+def test_a_course_published_later_appears_at_once_in_kept_listings(
+    client, home, subject, course, instructor, student
+):
+    client.force_login(student)
+    get(client, subject.url)
+    get(client, "/")
+    sequel = factories.CoursePageFactory(
+        parent=subject, owner=instructor, title="Calculus II", slug="calculus-ii"
+    )
+    sequel.save_revision().publish()
+    assert "Calculus II" in get(client, subject.url).content.decode()
+    assert "Calculus II" in get(client, "/").content.decode()
+
+
+def test_a_kept_fragment_is_kept_per_host(rf, student):
+    from django.template import Context, Template
+
+    template = Template('{% load site_tags %}{% kept "greeting" %}{{ word }}{% endkept %}')
+    first, second = rf.get("/", HTTP_HOST="localhost"), rf.get("/", HTTP_HOST="127.0.0.1")
+    assert template.render(Context({"request": first, "word": "hello"})) == "hello"
+    assert template.render(Context({"request": first, "word": "changed"})) == "hello"
+    assert template.render(Context({"request": second, "word": "other"})) == "other"
+
+
+def test_a_fragment_holding_a_csrf_token_is_never_kept(rf):
+    from django.template import Context, Template
+
+    template = Template(
+        '{% load site_tags %}{% kept "form" %}'
+        '<input name="csrfmiddlewaretoken" value="{{ token }}">{% endkept %}'
+    )
+    request = rf.get("/")
+    assert "token-of-a" in template.render(Context({"request": request, "token": "token-of-a"}))
+    assert "token-of-b" in template.render(Context({"request": request, "token": "token-of-b"}))
+
+
+def test_a_logged_in_catalogue_page_reuses_its_kept_listing_per_url(
+    client, subject, course, student
+):
+    sequel = factories.CoursePageFactory(parent=subject, title="Topology", slug="topology")
+    sequel.save_revision().publish()
+    client.force_login(student)
+    calculus = reverse("learning:catalog") + "?q=Calculus"
+    topology = reverse("learning:catalog") + "?q=Topology"
+    get(client, calculus)
+    with CaptureQueriesContext(connection) as queries:
+        page = get(client, calculus).content.decode()
+    assert not [q for q in queries.captured_queries if "learning_coursepage" in q["sql"]]
+    assert "Calculus" in page and ">Topology<" not in page
+    other = get(client, topology).content.decode()
+    assert "1 course matching “Topology”" in other
+
+
+def test_a_hostile_search_stays_escaped_in_the_kept_catalogue(client, course, student):
+    client.force_login(student)
+    url = reverse("learning:catalog") + "?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+    for _ in range(2):
+        page = get(client, url).content.decode()
+        assert "<script>alert(1)</script>" not in page
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
