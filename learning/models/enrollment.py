@@ -48,6 +48,21 @@ class Enrollment(models.Model):
     def __str__(self):
         return f"{self.user} in {self.course_id}"
 
+    @classmethod
+    def of(cls, user, course):
+        """``user``'s enrollment in ``course``, or None: one plain query (course and module
+        pages ask it on every request; the ORM's building of it cost more than the query)."""
+        if not user.is_authenticated:
+            return None
+        user_column = cls._meta.get_field("user").column
+        course_column = cls._meta.get_field("course").column
+        found = cls.objects.raw(
+            f"SELECT * FROM {cls._meta.db_table}"  # noqa: S608 (names from the model)
+            f" WHERE {user_column} = %s AND {course_column} = %s",
+            [user.pk, course.pk],
+        )
+        return next(iter(found), None)
+
 
 class EnrollmentReminder(models.Model):
     """Records that a user was reminded to enroll, so the reminder goes out once."""

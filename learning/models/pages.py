@@ -14,7 +14,7 @@ from functools import cached_property, partial
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Length, Substr
 from django.http import Http404
@@ -311,25 +311,34 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
         For a logged-in ``user``, each says whether they completed it (``completed``, with
         ``completed_by`` the user's id: see progress_of_modules). The URLs follow this course's
-        URL for ``request``.
+        URL for ``request``. Plain SQL: building the same query with the ORM (a child-of filter,
+        an Exists annotation) cost several times what the database takes to answer it, on
+        every course and module page.
         """
-        rows = (
-            ModulePage.objects.child_of(self)
-            .live()
-            .order_by("path")
-            .values_list("pk", "title", "slug", "description")
-        )
-        if user is not None and user.is_authenticated:
-            from learning.models.progress import ModuleCompletion
+        from learning.models.progress import ModuleCompletion
 
+        completed, params = "", []
+        if user is not None and user.is_authenticated:
             # Progress in the same query (learning.progress.progress_of_modules reads it).
-            completions = ModuleCompletion.objects.filter(user=user, module=OuterRef("pk"))
-            rows = rows.annotate(completed=Exists(completions)).values_list(
-                "pk", "title", "slug", "description", "completed"
-            )
+            completions = ModuleCompletion._meta.db_table
+            completed = f", EXISTS(SELECT 1 FROM {completions} c WHERE c.module_id = p.id AND c.user_id = %s)"  # noqa: E501, S608
+            params.append(user.pk)
             completed_by = user.pk
         else:
             completed_by = None
+        # Table names from the models, values as parameters.
+        pages, modules = Page._meta.db_table, ModulePage._meta.db_table
+        sql = f"""
+            SELECT p.id, p.title, p.slug, m.description{completed}
+            FROM {pages} p JOIN {modules} m ON m.page_ptr_id = p.id
+            WHERE p.path LIKE %s AND p.depth = %s AND p.live ORDER BY p.path
+        """  # noqa: S608
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*params, f"{self.path}%", self.depth + 1])
+            rows = [
+                (pk, title, slug, description, bool(done[0]) if done else False)
+                for pk, title, slug, description, *done in cursor.fetchall()
+            ]
         base = self.get_url(request)
         return [
             ModuleSummary(*row, url=child_url(base, row[2]), completed_by=completed_by)
@@ -349,7 +358,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         modules = self.live_modules(request.user, request)
-        enrollment = Enrollment.objects.for_user(request.user).filter(course=self).first()
+        enrollment = Enrollment.of(request.user, self)
         last_id = enrollment.last_module_id if enrollment else None
         resume = next((module for module in modules if module.pk == last_id), None)
         if resume is None:  # never opened, or gone since: the first module
@@ -484,7 +493,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         # A draft being previewed is not among the live modules: show it in its place.
         ids = [module.pk for module in modules]
         position = ids.index(self.pk) if self.pk in ids else None
-        enrollment = Enrollment.objects.for_user(request.user).filter(course=course).first()
+        enrollment = Enrollment.of(request.user, course)
         if enrollment is not None:
             from learning import progress
 
