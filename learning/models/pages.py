@@ -9,6 +9,7 @@ so that the checks on its ancestors (published, view restrictions) read no page 
 """
 
 from collections import Counter
+from datetime import timedelta
 from functools import cached_property, partial
 
 from django.conf import settings
@@ -74,6 +75,23 @@ def child_url(parent_url, slug):
     if parent_url.endswith("/"):
         return f"{parent_url}{slug}/"
     return f"{parent_url}/{slug}"
+
+
+#: How often a reader's visits to the same module are written down: the resume link follows
+#: every change of module at once, the visit time to this precision (a write per page view
+#: otherwise, for every reload).
+VISIT_PRECISION = timedelta(minutes=1)
+
+
+def record_visit(enrollment, module):
+    """Note that the enrolled reader opened ``module`` (the course page's "Continue" link and
+    the order of "My learning"): at once for another module, once a minute for the same one."""
+    now = timezone.now()
+    last = enrollment.last_visited_at
+    if enrollment.last_module_id == module.pk and last is not None and now - last < VISIT_PRECISION:
+        return
+    Enrollment.objects.filter(pk=enrollment.pk).update(last_module=module, last_visited_at=now)
+    enrollment.last_module_id, enrollment.last_visited_at = module.pk, now
 
 
 #: Blocks whose HTML depends on the reader (a quiz shows their result): never kept.
@@ -419,11 +437,11 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             raise Http404
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        # Recording the visit doubles as the enrollment check: one query, not two.
-        enrolled = Enrollment.objects.filter(user=request.user, course=self.course).update(
-            last_module=self, last_visited_at=timezone.now()
-        )
-        if not enrolled and not is_course_staff(request.user, self.course):
+        enrollment = Enrollment.of(request.user, self.course)
+        self._reader_enrollment = enrollment  # for get_context: asked once per request
+        if enrollment is not None:
+            record_visit(enrollment, self)
+        elif not is_course_staff(request.user, self.course):
             return TemplateResponse(
                 request,
                 "learning/module_locked.html",
@@ -493,7 +511,9 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         # A draft being previewed is not among the live modules: show it in its place.
         ids = [module.pk for module in modules]
         position = ids.index(self.pk) if self.pk in ids else None
-        enrollment = Enrollment.of(request.user, course)
+        enrollment = self.__dict__.get("_reader_enrollment", ...)
+        if enrollment is ...:  # not served by serve() (a preview): ask
+            enrollment = Enrollment.of(request.user, course)
         if enrollment is not None:
             from learning import progress
 

@@ -5,6 +5,7 @@ from wagtail.models import PageViewRestriction
 
 from conftest import make_user
 from learning.models import Enrollment
+from learning.tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -115,3 +116,36 @@ def test_wagtail_group_restriction_refuses_an_enrolled_student_outside_the_group
     response = client.get(secret_module.url)
     assert SECRET not in response.content.decode()
     assert response.status_code in (302, 403)
+
+
+def test_reloading_a_module_writes_the_visit_at_most_once_a_minute(
+    client, enrolled_student, course, module
+):
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    second = factories.ModulePageFactory(parent=course, title="Derivatives")
+    client.force_login(enrolled_student)
+    client.get(module.url)
+    enrollment = Enrollment.objects.get(user=enrolled_student, course=course)
+    first_visit = enrollment.last_visited_at
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(module.url).status_code == 200
+    assert not [q for q in queries.captured_queries if q["sql"].startswith("UPDATE")]
+    enrollment.refresh_from_db()
+    assert enrollment.last_visited_at == first_visit
+
+    client.get(second.url)  # another module: at once, for the course page's "Continue"
+    enrollment.refresh_from_db()
+    assert enrollment.last_module_id == second.pk
+
+    Enrollment.objects.filter(pk=enrollment.pk).update(
+        last_visited_at=timezone.now() - timedelta(minutes=2)
+    )
+    client.get(second.url)  # the same module, a while later: written again
+    enrollment.refresh_from_db()
+    assert timezone.now() - enrollment.last_visited_at < timedelta(seconds=30)
