@@ -390,6 +390,8 @@ def test_after_a_long_gap_the_page_shows_the_latest_messages_without_a_hole_or_d
     with chromium() as browser:
         context, student = open_room(browser, pages_server, people["student"], course)
         try:
+            # "Connected" shows when the socket opens; the history follows in its own frame.
+            expect(student.page.locator(".chat__message")).to_have_count(3)
             assert texts(student) == ["Earlier 1", "Earlier 2", "Doomed"]
             doomed = shown(student)[-1][0]
             pages_server.stop()
