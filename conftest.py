@@ -102,6 +102,13 @@ def student_client(client, enrolled_student):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Each test starts with an empty cache: the cache outlives the database rollback, and a
+    rendition or page kept by an earlier test would name rows (reused ids) that are gone."""
+    clear_cache()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_channel_layer():
     """Each test gets its own channel layer instance (and chat room hub, chat.fanout).
 

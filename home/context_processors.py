@@ -78,7 +78,7 @@ def navigation(request):
 
     # The same on every page of the site, for everyone: kept until content changes, in the
     # process itself on pages (a few titles), in the shared cache elsewhere.
-    current = getattr(request, "page_cache_generation", None)
+    current = cache.request_generation(request)
     keep = cache.in_process if current else cache.remember
     context["nav_subjects"] = keep(f"nav-subjects:{site.pk}", subjects, current)
     return context

@@ -3,11 +3,11 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.db.models.functions import Lower
-from django.utils.functional import SimpleLazyObject
 from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
+from learning import cache as page_cache
 from learning.permissions import CoursePermissionsMixin
 from learning.routing import RoutedPageMixin
 
@@ -76,7 +76,5 @@ class HomePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
         context = super().get_context(request, *args, **kwargs)
         # Lazy: a reader whose page reuses the kept listings ({% kept %}) runs no query.
-        lists = SimpleLazyObject(listings)
-        context["subjects"] = SimpleLazyObject(lambda: lists["subjects"])
-        context["recent_courses"] = SimpleLazyObject(lambda: lists["recent_courses"])
+        context.update(page_cache.lazy_values(listings, ("subjects", "recent_courses")))
         return context

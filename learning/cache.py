@@ -10,13 +10,16 @@ django-redis turns every call into a miss and logs the error, so pages are still
 
 import copy
 import logging
+import operator
 import uuid
+from functools import partial
 
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
+from django.utils.functional import SimpleLazyObject
 
 logger = logging.getLogger(__name__)
 
@@ -59,16 +62,26 @@ NOT_PAGES = ("/static/", "/media/", "/api/", "/admin/", "/django-admin/", "/docu
 
 
 def request_generation(request):
-    """The generation, read once per request (PageCacheMiddleware keeps it on the request)."""
-    current = getattr(request, "page_cache_generation", None)
-    return current or generation()
+    """The generation PageCacheMiddleware read for this request, or None (the page cache is
+    off, or the path is not a page's): what is kept for the request is kept under it."""
+    return getattr(request, "page_cache_generation", None)
+
+
+def lazy_values(build, names):
+    """``{name: lazy value}`` for a context whose values one ``build()`` returns as a dict.
+
+    Nothing is built until a template reads one of them, so a page whose listing is kept
+    (``{% kept %}``) runs none of the queries behind it.
+    """
+    built = SimpleLazyObject(build)
+    return {name: SimpleLazyObject(partial(operator.getitem, built, name)) for name in names}
 
 
 def cached_response(request):
     """The stored page for this request, or None: ``HttpResponse`` with ``X-Page-Cache: hit``."""
     if not enabled() or not _cacheable_request(request):
         return None
-    stored = cache.get(_key(request, request_generation(request)))
+    stored = cache.get(_key(request, request_generation(request) or generation()))
     if stored is None:
         return None
     content, content_type = stored
@@ -105,7 +118,7 @@ def serve_cached(request, render):
     """Return the cached response for this request, or render it and cache it when allowed."""
     if not enabled() or not _cacheable_request(request):
         return render()
-    key = _key(request, request_generation(request))
+    key = _key(request, request_generation(request) or generation())
     stored = cache.get(key)
     if stored is not None:
         content, content_type = stored

@@ -52,7 +52,7 @@ class RoutedPageMixin:
             child = self.find_child(request, model, path_components[0])
             if child is not None:
                 child._cached_parent_obj = self
-                child._generation = getattr(request, "page_cache_generation", None)
+                child._generation = cache.request_generation(request)
                 return child.route(request, path_components[1:])
             # Another page type (or none): Wagtail's own routing decides.
         return super().route(request, path_components)
@@ -69,7 +69,7 @@ class RoutedPageMixin:
                 .first()
             )
 
-        current = getattr(request, "page_cache_generation", None)
+        current = cache.request_generation(request)
         if not (current and self.keep_children):
             return query()
         # Kept: worth a query more once for what later requests would each fetch again.

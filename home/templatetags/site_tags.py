@@ -52,5 +52,5 @@ class KeptNode(template.Node):
                 return None  # not kept (remember keeps nothing for None)
             return str(html)
 
-        html = cache.remember(name, render, getattr(request, "page_cache_generation", None))
+        html = cache.remember(name, render, cache.request_generation(request))
         return mark_safe(personal[0] if personal else html)  # noqa: S308 (rendered templates)

@@ -481,7 +481,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
                 for block in self.body
             ]
 
-        current = getattr(request, "page_cache_generation", None)
+        current = page_cache.request_generation(request)
         kept = page_cache.remember(
             f"module-body:{self.pk}:{self.live_revision_id}", render, current
         )

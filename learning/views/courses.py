@@ -1,9 +1,7 @@
 """Student-facing views: enroll, leave a course, "My learning" and the course catalogue."""
 
 import hashlib
-import operator
 from collections import defaultdict
-from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +9,6 @@ from django.core.paginator import Paginator
 from django.db import IntegrityError, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_http_methods
 
 from learning import cache as page_cache
@@ -132,10 +129,7 @@ def _catalog(request):
     """The catalogue page. Its listing is the same for everyone with the same URL: a logged-in
     visitor's page reuses it ({% kept %} in the template), so the context is lazy and a kept
     listing costs no query."""
-    found = SimpleLazyObject(lambda: _catalog_context(request))
-    context = {
-        name: SimpleLazyObject(partial(operator.getitem, found, name)) for name in CATALOG_CONTEXT
-    }
+    context = page_cache.lazy_values(lambda: _catalog_context(request), CATALOG_CONTEXT)
     context["query"] = request.GET.get("q", "").strip()[:200]  # the title, outside the listing
     return TemplateResponse(request, "learning/catalog.html", context)
 
@@ -171,7 +165,7 @@ def _catalog_context(request):
         ranked_ids = page_cache.remember(
             f"catalog-search:{digest}",
             lambda: _search_course_ids(query, private),
-            getattr(request, "page_cache_generation", None),
+            page_cache.request_generation(request),
         )
         rank = {pk: position for position, pk in enumerate(ranked_ids)}
         ids = list(courses.filter(pk__in=ranked_ids).values_list("pk", flat=True))
