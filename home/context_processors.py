@@ -9,19 +9,33 @@ from django.db import connection
 from wagtail.models import Site
 
 
-def opens_admin(user):
+def opens_admin(user, current=None):
     """Whether the header offers this user the Admin link: staff, superusers, and whoever has
     Wagtail's ``access_admin`` permission, directly or through a group.
 
     One query, where ``perms.wagtailadmin.access_admin`` loads all of the user's permissions in
-    two. The admin checks permissions itself: this only decides whether the link is shown.
+    two; none while the page cache's generation ``current`` lasts, for a user this process
+    asked before (any change of groups or permissions bumps it: learning/signals.py). The admin
+    checks permissions itself: this only decides whether the link is shown.
     """
     if user is None or not user.is_authenticated or not user.is_active:
         return False
     if user.is_staff or user.is_superuser:
         return True
-    if hasattr(user, "_opens_admin"):  # asked once per request (the user bar, the header)
-        return user._opens_admin
+    if not hasattr(user, "_opens_admin"):  # asked once per request (the user bar, the header)
+        if current:
+            from learning import cache
+
+            user._opens_admin = cache.in_process(
+                f"opens-admin:{user.pk}", partial(_has_admin_access, user), current
+            )
+        else:
+            user._opens_admin = _has_admin_access(user)
+    return user._opens_admin
+
+
+def _has_admin_access(user):
+    """One query: does the user hold `access_admin`, directly or through a group?"""
     User = get_user_model()
     user_permissions = User.user_permissions.through._meta.db_table
     user_groups = User.groups.through._meta.db_table
@@ -41,8 +55,7 @@ def opens_admin(user):
     """  # noqa: S608 (table names from the models, values as parameters)
     with connection.cursor() as cursor:
         cursor.execute(query, ["wagtailadmin", "access_admin", user.pk, user.pk])
-        user._opens_admin = cursor.fetchone() is not None
-    return user._opens_admin
+        return cursor.fetchone() is not None
 
 
 def navigation(request):
@@ -50,7 +63,11 @@ def navigation(request):
     if request is None:
         return {"nav_subjects": []}
     # A callable: templates call it, so only a page that shows the link pays the query.
-    context = {"opens_admin": partial(opens_admin, getattr(request, "user", None))}
+    from learning import cache
+
+    current = cache.request_generation(request)
+    user = getattr(request, "user", None)
+    context = {"opens_admin": partial(opens_admin, user, current)}
     site = Site.find_for_request(request)
     if site is None:
         return {**context, "nav_subjects": []}
@@ -61,7 +78,6 @@ def navigation(request):
     root_path = next((root.root_path for root in root_paths if root.site_id == site.pk), None)
     if root_path is None:
         return {**context, "nav_subjects": []}
-    from learning import cache
     from learning.models import SubjectPage
 
     def subjects():
@@ -78,7 +94,6 @@ def navigation(request):
 
     # The same on every page of the site, for everyone: kept until content changes, in the
     # process itself on pages (a few titles), in the shared cache elsewhere.
-    current = cache.request_generation(request)
     keep = cache.in_process if current else cache.remember
     context["nav_subjects"] = keep(f"nav-subjects:{site.pk}", subjects, current)
     return context

@@ -50,3 +50,15 @@ def connect():
         post_save.connect(cache.invalidate, sender=model, dispatch_uid=f"pagecache-save-{model}")
     for model in Page.__subclasses__():
         post_delete.connect(cache.invalidate, sender=model, dispatch_uid=f"pagecache-{model}")
+    # Who may open the admin (the header's Admin link, home.context_processors.opens_admin) is
+    # kept in each process for the generation: a change of a user's groups or permissions, or
+    # of a group's permissions, retires it. Deleting a group or a permission removes their
+    # rows without an m2m signal. (Staff and superuser flags are read from the user's row.)
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    User = get_user_model()
+    for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
+        m2m_changed.connect(cache.invalidate, sender=through, dispatch_uid=f"pagecache-{through}")
+    for model in (Group, Permission):
+        post_delete.connect(cache.invalidate, sender=model, dispatch_uid=f"pagecache-del-{model}")

@@ -1,6 +1,7 @@
 """Small template helpers for the public site."""
 
 from django import template
+from django.template.loader import render_to_string
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -54,3 +55,58 @@ class KeptNode(template.Node):
 
         html = cache.remember(name, render, cache.request_generation(request))
         return mark_safe(personal[0] if personal else html)  # noqa: S308 (rendered templates)
+
+
+def kept_html(request, name, template_name, values):
+    """``template_name`` rendered with ``values`` (no request, no context processors), kept in
+    this process while the generation lasts, under ``name`` and the host.
+
+    For the small parts of a page that take one of a few forms for everyone, chosen per reader
+    (a module listed as done or not): each form is rendered once, then a page is a lookup per
+    part. ``name`` must tell every form apart. Rendered each time without a generation (the
+    page cache off, or a request the page cache does not see).
+    """
+    from learning import cache
+
+    current = cache.request_generation(request) if request is not None else None
+    if not current:
+        return render_to_string(template_name, values)
+    return cache.in_process(
+        f"html:{template_name}:{request.get_host()}:{name}",
+        lambda: render_to_string(template_name, values),
+        current,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def site_nav(context):
+    """The subjects' navigation (includes/site_nav.html), the link of the current section
+    marked: one form per marked link, kept (``kept_html``)."""
+    request = context.get("request")
+    path = request.path if request is not None else ""
+    subjects = context.get("nav_subjects") or []
+    marks = "".join(
+        ("a" if path.startswith(url) else "-") + ("c" if path == url else "-")
+        for url in ["/catalog/", *(subject["url"] for subject in subjects)]
+    )
+    values = {"nav_subjects": subjects, "path": path}
+    return mark_safe(kept_html(request, f"nav:{marks}", "includes/site_nav.html", values))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def module_items(context, template_name, modules, completed_ids=None, current_id=None):
+    """A course's modules as list items, each ``template_name`` rendered with ``module``,
+    ``number``, ``done`` (in ``completed_ids``) and ``current`` (``current_id``).
+
+    A list is the same for every reader but for the done marks: each item's form is kept
+    (``kept_html``) and a reader's list joins them.
+    """
+    request = context.get("request")
+    completed_ids = completed_ids or ()
+    items = []
+    for number, module in enumerate(modules, 1):
+        done, current = module.pk in completed_ids, module.pk == current_id
+        values = {"module": module, "number": number, "done": done, "current": current}
+        name = f"{module.pk}:{number}:{done:d}{current:d}"
+        items.append(kept_html(request, name, template_name, values))
+    return mark_safe("".join(items))  # noqa: S308 (rendered templates)

@@ -1,7 +1,7 @@
 """The header's Admin link and Wagtail's user bar: for the people who can open the admin only."""
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -57,3 +57,53 @@ def test_a_student_page_asks_the_database_once_about_the_admin(client, course, e
         page_for(client, enrolled_student, course.url)
     permission_queries = [q for q in queries.captured_queries if "auth_permission" in q["sql"]]
     assert len(permission_queries) == 1
+
+
+@pytest.fixture
+def page_cache_on(settings):
+    settings.PAGE_CACHE_SECONDS = 60
+
+
+def test_with_the_page_cache_a_student_page_asks_nothing_about_the_admin_the_second_time(
+    client, course, enrolled_student, page_cache_on
+):
+    page_for(client, enrolled_student, course.url)
+    with CaptureQueriesContext(connection) as queries:
+        assert ADMIN_LINK not in page_for(client, enrolled_student, course.url)
+    assert not [q for q in queries.captured_queries if "auth_permission" in q["sql"]]
+
+
+def test_with_the_page_cache_a_change_of_groups_or_permissions_shows_at_once(
+    client, course, student, page_cache_on
+):
+    access_admin = Permission.objects.get(
+        content_type__app_label="wagtailadmin", codename="access_admin"
+    )
+    reviewers = Group.objects.create(name="Reviewers")
+    assert ADMIN_LINK not in page_for(client, student, course.url)
+
+    student.groups.add(reviewers)  # a group without the permission: nothing changes
+    assert ADMIN_LINK not in page_for(client, student, course.url)
+    reviewers.permissions.add(access_admin)  # the group gets it
+    assert ADMIN_LINK in page_for(client, student, course.url)
+    student.groups.remove(reviewers)  # the user leaves the group
+    assert ADMIN_LINK not in page_for(client, student, course.url)
+
+    student.user_permissions.add(access_admin)  # given directly
+    assert ADMIN_LINK in page_for(client, student, course.url)
+    student.user_permissions.clear()
+    assert ADMIN_LINK not in page_for(client, student, course.url)
+
+    student.groups.add(reviewers)
+    assert ADMIN_LINK in page_for(client, student, course.url)
+    reviewers.delete()  # deleting the group removes the membership without an m2m signal
+    assert ADMIN_LINK not in page_for(client, student, course.url)
+
+
+def test_with_the_page_cache_a_deactivated_or_promoted_user_is_seen_at_once(
+    client, course, student, page_cache_on
+):
+    assert ADMIN_LINK not in page_for(client, student, course.url)
+    student.is_staff = True
+    student.save()
+    assert ADMIN_LINK in page_for(client, student, course.url)

@@ -186,6 +186,74 @@ def test_the_navigation_of_logged_in_pages_is_kept_until_content_changes(
     assert nav_titles(get(client, course.url)) == ["All courses", "Renamed quietly", "Astronomy"]
 
 
+def current_nav_links(response):
+    html = response.content.decode()
+    active = re.findall(
+        r'class="site-nav__link site-nav__link--active" href="[^"]*"[^>]*>([^<]*)<', html
+    )
+    current = re.findall(r'site-nav__link[^"]*" href="[^"]*" aria-current="page">([^<]*)<', html)
+    return active, current
+
+
+def test_the_kept_navigation_marks_the_section_of_each_page(
+    client, home, subject, course, module, enrolled_student
+):
+    client.force_login(enrolled_student)
+    other = factories.SubjectPageFactory(parent=home, title="Astronomy", slug="astronomy")
+    other.save_revision().publish()
+    for _ in range(2):  # the first time rendered, then kept
+        assert current_nav_links(get(client, subject.url)) == ([subject.title], [subject.title])
+        assert current_nav_links(get(client, course.url)) == ([subject.title], [])
+        assert current_nav_links(get(client, module.url)) == ([subject.title], [])
+        assert current_nav_links(get(client, other.url)) == (["Astronomy"], ["Astronomy"])
+        catalogue = get(client, reverse("learning:catalog"))
+        assert current_nav_links(catalogue) == (["All courses"], ["All courses"])
+        assert current_nav_links(get(client, "/")) == ([], [])
+
+
+def module_marks(response, selector):
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(response.content, "html.parser")
+    return [
+        (item.a.get_text(" ", strip=True), sorted(set(item["class"]) - {selector}))
+        for item in soup.select(f"li.{selector}")
+    ]
+
+
+def test_kept_module_lists_show_each_reader_their_own_progress(
+    client, course, module, enrolled_student
+):
+    from learning.models import Enrollment
+    from learning.progress import complete_module
+
+    hostile = factories.ModulePageFactory(
+        parent=course, title="<script>alert(1)</script>", slug="hostile", owner=course.owner
+    )
+    other_student = make_user("other-student")
+    Enrollment.objects.create(user=other_student, course=course)
+    complete_module(enrolled_student, module)
+    done = "module-list__item--done"
+    readers = [(enrolled_student, [done]), (other_student, [])]
+    for _ in range(2):  # the first time rendered, then kept
+        for reader, marks in readers:
+            client.force_login(reader)
+            course_page = get(client, course.url)
+            assert module_marks(course_page, "module-list__item") == [
+                ("1. Limits" + (" Completed" if marks else ""), marks),
+                ("2. <script>alert(1)</script>", []),
+            ]
+            assert b"<script>alert(1)</script>" not in course_page.content
+            nav = module_marks(get(client, hostile.url), "module-nav__item")
+            assert nav == [
+                (
+                    "Limits" + (" (completed)" if marks else ""),
+                    ["module-nav__item--done"] * bool(marks),
+                ),
+                ("<script>alert(1)</script>", ["module-nav__item--current"]),
+            ]
+
+
 def test_a_logged_in_catalogue_search_reuses_its_result_ids_until_content_changes(
     client, subject, course, student, monkeypatch
 ):
