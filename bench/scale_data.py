@@ -15,6 +15,7 @@ session cookies of enrolled students (the WebSocket chat authenticates with them
 import argparse
 import json
 import os
+import secrets
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -401,7 +402,9 @@ class Generator:
                 "api_contents": f"/api/v2/courses/{course.pk}/contents/",
             },
             "big_course": {"id": course.pk, "modules": len(modules)},
-            "student_cookie": f"sessionid={keys[0]}",
+            # As a browser sends them after its first page: the session and the CSRF cookie
+            # (without it, every page would mint and set a new CSRF secret).
+            "student_cookie": f"sessionid={keys[0]}; csrftoken={secrets.token_hex(16)}",
             "token": self.api_token(0),
             "big_room": {"course": course.pk, "cookies": [keys[i] for i in big_room]},
             "rooms": {

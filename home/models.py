@@ -1,6 +1,7 @@
 """The site root page and the custom user model."""
 
 from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import UserManager as BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 from wagtail.admin.panels import FieldPanel
@@ -8,12 +9,31 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from learning import cache as page_cache
+from learning import rows
 from learning.permissions import CoursePermissionsMixin
 from learning.routing import RoutedPageMixin
 
 
+class UserManager(BaseUserManager):
+    def get(self, *args, **kwargs):
+        """``get(pk=...)`` in plain SQL: Django's ModelBackend loads the logged-in user this way
+        on every request, and building the ORM query cost more than the database's answer.
+        Any other lookup is the ORM's."""
+        if args or set(kwargs) != {"pk"}:
+            return super().get(*args, **kwargs)
+        meta = self.model._meta
+        pk = meta.pk.to_python(kwargs["pk"])
+        sql = f"SELECT {rows.columns(self.model)} FROM {meta.db_table} WHERE {meta.pk.column} = %s"  # noqa: S608 (names from the model)
+        found = rows.first(self.model, sql, [pk])
+        if found is None:
+            raise self.model.DoesNotExist(f"{meta.object_name} matching query does not exist.")
+        return found
+
+
 class User(AbstractUser):
     """The site's user. Custom from the first migration so it can grow without pain."""
+
+    objects = UserManager()
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -12,7 +12,7 @@
 import contextlib
 from dataclasses import dataclass, field
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from learning.models import (
@@ -110,13 +110,18 @@ def quizzes_of(module):
 
 
 def passed_quiz_ids(user, module):
+    """The ids of the module's quiz blocks the user passed: one plain query (every module page
+    of an enrolled reader asks it; the ORM's building of it cost more than the answer)."""
     if not user.is_authenticated:
         return set()
-    return set(
-        QuizAttempt.objects.filter(user=user, module=module, passed=True).values_list(
-            "block_id", flat=True
-        )
+    column = {name: QuizAttempt._meta.get_field(name).column for name in ("user", "module")}
+    sql = (
+        f"SELECT block_id FROM {QuizAttempt._meta.db_table}"  # noqa: S608 (names from the model)
+        f" WHERE {column['user']} = %s AND {column['module']} = %s AND passed = %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, module.pk, True])
+        return {block_id for (block_id,) in cursor.fetchall()}
 
 
 def enrollment_of(user, course):

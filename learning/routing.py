@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models import Q
 from wagtail.models import Page, PageViewRestriction
 
-from learning import cache
+from learning import cache, rows
 
 
 def all_restrictions():
@@ -36,25 +36,22 @@ def routed_ancestors(page):
 def child_by_slug(model, parent, slug):
     """``parent``'s child of type ``model`` (a direct subclass of Page) with this slug, or None.
 
-    Plain SQL over the two tables: the ORM's building of ``child_of(parent).filter(slug=...)``
-    for a page type (two tables, some forty columns, the tree's ordering) cost more than the
-    database takes to answer it, on every module page. Like ``Model.objects.raw``, it skips
-    the manager's own filters: no page type routed this way has any.
+    Plain SQL over the two tables (learning.rows): the ORM's building of
+    ``child_of(parent).filter(slug=...)`` for a page type (two tables, some forty columns, the
+    tree's ordering) cost more than the database takes to answer it, on every module page.
+    Like ``Model.objects.raw``, it skips the manager's own filters: no page type routed this
+    way has any.
     """
     quote = connection.ops.quote_name
-    columns = ", ".join(
-        f"{'p' if field.model is Page else 'c'}.{quote(field.column)}"
-        for field in model._meta.concrete_fields
-    )
     link = model._meta.parents[Page].column
+    select = rows.columns(model, lambda owner: "p" if owner is Page else "c")
     sql = (
-        f"SELECT {columns} FROM {quote(Page._meta.db_table)} p"  # noqa: S608 (names from models)
+        f"SELECT {select} FROM {quote(Page._meta.db_table)} p"  # noqa: S608 (names from models)
         f" JOIN {quote(model._meta.db_table)} c ON c.{quote(link)} = p.id"
         " WHERE p.path LIKE %s AND p.depth = %s AND p.slug = %s"
         " ORDER BY p.path LIMIT 1"
     )
-    found = model.objects.raw(sql, [f"{parent.path}%", parent.depth + 1, slug])
-    return next(iter(found), None)
+    return rows.first(model, sql, [f"{parent.path}%", parent.depth + 1, slug])
 
 
 class RoutedPageMixin:

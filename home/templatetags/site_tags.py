@@ -20,28 +20,36 @@ def do_kept(parser, token):
     For the parts of a logged-in page that are the same for every reader (a subject's course
     list, the home page's listings): kept in the cache until content changes, under the name,
     the values and the host (``learning.cache.remember``; rendered each time when the page cache
-    is off). The context it needs should be lazy, so that a kept fragment costs no query. A
-    fragment holding a form's CSRF token is never kept: it belongs to one visitor.
+    is off). ``{% kept local "name" ... %}`` keeps it in this process's memory instead, for
+    small fragments that many pages show: no round trip at all (``learning.cache.in_process``;
+    rendered each time for a request the page cache does not see). The context it needs should
+    be lazy, so that a kept fragment costs no query. A
+    fragment holding a form's CSRF token is never kept: it belongs to one visitor; nor is one of
+    a preview (a draft).
     """
     bits = token.split_contents()[1:]
+    local = bool(bits) and bits[0] == "local"
+    if local:
+        bits = bits[1:]
     if not bits:
         raise template.TemplateSyntaxError("{% kept %} needs a name")
     nodelist = parser.parse(("endkept",))
     parser.delete_first_token()
-    return KeptNode(nodelist, [parser.compile_filter(bit) for bit in bits])
+    return KeptNode(nodelist, [parser.compile_filter(bit) for bit in bits], local)
 
 
 class KeptNode(template.Node):
-    def __init__(self, nodelist, names):
+    def __init__(self, nodelist, names, local=False):
         self.nodelist = nodelist
         self.names = names
+        self.local = local
 
     def render(self, context):
         from learning import cache
 
         request = context.get("request")
-        if request is None or not cache.enabled():
-            return self.nodelist.render(context)
+        if request is None or not cache.enabled() or getattr(request, "is_preview", False):
+            return self.nodelist.render(context)  # a preview shows a draft: never kept
         parts = [str(name.resolve(context)) for name in self.names]
         name = "fragment:" + ":".join([request.get_host(), *parts])
         personal = []
@@ -53,18 +61,23 @@ class KeptNode(template.Node):
                 return None  # not kept (remember keeps nothing for None)
             return str(html)
 
-        html = cache.remember(name, render, cache.request_generation(request))
+        current = cache.request_generation(request)
+        if self.local:
+            html = cache.in_process(name, render, current) if current else render()
+        else:
+            html = cache.remember(name, render, current)
         return mark_safe(personal[0] if personal else html)  # noqa: S308 (rendered templates)
 
 
-def kept_html(request, name, template_name, values):
+def kept_html(request, name, template_name, values, host=None):
     """``template_name`` rendered with ``values`` (no request, no context processors), kept in
     this process while the generation lasts, under ``name`` and the host.
 
     For the small parts of a page that take one of a few forms for everyone, chosen per reader
     (a module listed as done or not): each form is rendered once, then a page is a lookup per
     part. ``name`` must tell every form apart. Rendered each time without a generation (the
-    page cache off, or a request the page cache does not see).
+    page cache off, or a request the page cache does not see). ``host``: the request's, if the
+    caller has it already.
     """
     from learning import cache
 
@@ -72,7 +85,7 @@ def kept_html(request, name, template_name, values):
     if not current:
         return render_to_string(template_name, values)
     return cache.in_process(
-        f"html:{template_name}:{request.get_host()}:{name}",
+        f"html:{template_name}:{host or request.get_host()}:{name}",
         lambda: render_to_string(template_name, values),
         current,
     )
@@ -102,11 +115,12 @@ def module_items(context, template_name, modules, completed_ids=None, current_id
     (``kept_html``) and a reader's list joins them.
     """
     request = context.get("request")
+    host = request.get_host() if request is not None else None
     completed_ids = completed_ids or ()
     items = []
     for number, module in enumerate(modules, 1):
         done, current = module.pk in completed_ids, module.pk == current_id
         values = {"module": module, "number": number, "done": done, "current": current}
         name = f"{module.pk}:{number}:{done:d}{current:d}"
-        items.append(kept_html(request, name, template_name, values))
+        items.append(kept_html(request, name, template_name, values, host))
     return mark_safe("".join(items))  # noqa: S308 (rendered templates)

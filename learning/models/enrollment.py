@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from learning import rows
+
 
 class EnrollmentQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -56,12 +58,12 @@ class Enrollment(models.Model):
             return None
         user_column = cls._meta.get_field("user").column
         course_column = cls._meta.get_field("course").column
-        found = cls.objects.raw(
-            f"SELECT * FROM {cls._meta.db_table}"  # noqa: S608 (names from the model)
+        return rows.first(
+            cls,
+            f"SELECT {rows.columns(cls)} FROM {cls._meta.db_table}"  # noqa: S608 (names from the model)
             f" WHERE {user_column} = %s AND {course_column} = %s",
             [user.pk, course.pk],
         )
-        return next(iter(found), None)
 
 
 class EnrollmentReminder(models.Model):

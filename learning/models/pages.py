@@ -505,7 +505,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["body_parts"] = self.body_parts(request)
+        context["body_parts"] = parts = self.body_parts(request)
         course = self.course
         modules = course.live_modules(request.user, request)
         # A draft being previewed is not among the live modules: show it in its place.
@@ -520,7 +520,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             context["progress"] = course_progress = progress.progress_of_modules(
                 request.user, modules
             )
-            quiz_ids = {block_id for block_id, _ in progress.quizzes_of(self)}
+            quiz_ids = {part.id for part in parts if part.block_type == "quiz"}
             passed = progress.passed_quiz_ids(request.user, self) if quiz_ids else set()
             context.update(
                 enrollment=enrollment,

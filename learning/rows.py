@@ -1,0 +1,59 @@
+"""Model instances from plain SQL, for the few lookups that every page request makes.
+
+The logged-in user, the reader's enrollment, the module being read: building the ORM query for
+each (or a ``RawQuerySet``'s mapping of its columns) cost more than the database takes to answer
+it. These read one row with hand-written SQL and build the instance as the ORM does: the
+database's and the fields' converters applied, then ``Model.from_db``.
+"""
+
+from django.db import connection
+
+_converters = {}
+
+
+def columns(model, alias_of=None):
+    """The model's concrete columns, in field order, for a SELECT list.
+
+    ``alias_of(field.model)``: the table alias to qualify each column with (for a model whose
+    fields live in two tables, such as a page type); unqualified without it.
+    """
+    quote = connection.ops.quote_name
+    return ", ".join(
+        f"{alias_of(field.model)}.{quote(field.column)}" if alias_of else quote(field.column)
+        for field in model._meta.concrete_fields
+    )
+
+
+def _converters_of(model):
+    key = (model, connection.vendor)
+    found = _converters.get(key)
+    if found is None:
+        found = []
+        for index, field in enumerate(model._meta.concrete_fields):
+            column = field.get_col(model._meta.db_table)
+            convert = connection.ops.get_db_converters(column) + column.get_db_converters(
+                connection
+            )
+            if convert:
+                found.append((index, convert, column))
+        _converters[key] = found
+    return found
+
+
+def first(model, sql, params):
+    """The first row of ``sql`` as a ``model`` instance, or None.
+
+    ``sql`` must select ``columns(model)``: every concrete field, in order.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    row = list(row)
+    for index, convert, column in _converters_of(model):
+        value = row[index]
+        for converter in convert:
+            value = converter(value, column, connection)
+        row[index] = value
+    return model.from_db(connection.alias, None, row)

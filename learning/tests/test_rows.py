@@ -1,0 +1,79 @@
+"""The plain-SQL lookups of every page request give what the ORM gives (learning.rows)."""
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models import Model
+
+from learning.models import Enrollment, ModulePage
+from learning.routing import child_by_slug
+from learning.tests.quiz_data import add_quiz
+
+pytestmark = pytest.mark.django_db
+
+
+def field_values(instance):
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in type(instance)._meta.concrete_fields
+    }
+
+
+def assert_same(plain, orm):
+    assert isinstance(plain, Model) and type(plain) is type(orm)
+    assert field_values(plain) == field_values(orm)
+    assert plain._state.adding is False and plain._state.db == orm._state.db
+
+
+def test_the_users_plain_lookup_by_pk_equals_the_orms(enrolled_student):
+    User = get_user_model()
+    plain = User.objects.get(pk=enrolled_student.pk)
+    assert_same(plain, User.objects.filter(pk=enrolled_student.pk).get())
+    assert plain.is_active is True and plain.date_joined.tzinfo is not None
+    assert User.objects.get(pk=str(enrolled_student.pk)) == enrolled_student  # a session's id
+
+
+def test_the_users_plain_lookup_raises_does_not_exist_for_a_missing_pk(db):
+    User = get_user_model()
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=987654)
+
+
+def test_other_user_lookups_are_the_orms(enrolled_student):
+    User = get_user_model()
+    assert User.objects.get(username=enrolled_student.username) == enrolled_student
+    with pytest.raises(User.DoesNotExist):
+        User.objects.get(pk=enrolled_student.pk, is_active=False)
+
+
+def test_a_deactivated_users_session_no_longer_logs_them_in(client, course, enrolled_student):
+    client.force_login(enrolled_student)
+    assert enrolled_student.display_name in client.get(course.url).content.decode()
+    enrolled_student.is_active = False
+    enrolled_student.save()
+    page = client.get(course.url).content.decode()
+    assert enrolled_student.display_name not in page
+    assert "Log in" in page
+
+
+def test_the_plain_enrollment_lookup_equals_the_orms(course, enrolled_student):
+    enrollment = Enrollment.objects.get(user=enrolled_student, course=course)
+    enrollment.completed_at = enrollment.created_at
+    enrollment.save()
+    plain = Enrollment.of(enrolled_student, course)
+    assert_same(plain, Enrollment.objects.get(pk=enrollment.pk))
+    assert plain.completed_at.tzinfo is not None
+
+
+def test_the_plain_enrollment_lookup_is_none_when_not_enrolled(course, student, other_course):
+    assert Enrollment.of(student, course) is None
+
+
+def test_routing_finds_the_same_module_as_the_orm(course, module, other_course, other_module):
+    add_quiz(module)
+    plain = child_by_slug(ModulePage, course, module.slug)
+    assert_same(plain, ModulePage.objects.child_of(course).get(slug=module.slug))
+    assert [block.block_type for block in plain.body] == ["text", "quiz"]
+    assert plain.body[1].value["title"] == module.body[1].value["title"]
+    # Another course's module of the same tree level is never found under this course.
+    assert child_by_slug(ModulePage, course, other_module.slug) is None
+    assert child_by_slug(ModulePage, course, "no-such-module") is None
