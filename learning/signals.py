@@ -17,6 +17,15 @@ def media_saved(update_fields=None, **kwargs):
     cache.invalidate()
 
 
+def user_saved(created=False, update_fields=None, **kwargs):
+    """A user saved: instructors' names are shown on kept pages and fragments (course facts,
+    course cards). Not for a new user (no page shows them yet) nor for a log-in or a password
+    change, which save nothing shown."""
+    if created or (update_fields and set(update_fields) <= {"last_login", "password"}):
+        return
+    cache.invalidate()
+
+
 def connect():
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(cache.invalidate, dispatch_uid=f"pagecache-{id(signal)}")
@@ -58,6 +67,7 @@ def connect():
     from django.contrib.auth.models import Group, Permission
 
     User = get_user_model()
+    post_save.connect(user_saved, sender=User, dispatch_uid="pagecache-user")
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(cache.invalidate, sender=through, dispatch_uid=f"pagecache-{through}")
     for model in (Group, Permission):

@@ -51,7 +51,7 @@ class KeptNode(template.Node):
         if request is None or not cache.enabled() or getattr(request, "is_preview", False):
             return self.nodelist.render(context)  # a preview shows a draft: never kept
         parts = [str(name.resolve(context)) for name in self.names]
-        name = "fragment:" + ":".join([request.get_host(), *parts])
+        name = "fragment:" + ":".join([host_of(request), *parts])
         personal = []
 
         def render():
@@ -67,6 +67,14 @@ class KeptNode(template.Node):
         else:
             html = cache.remember(name, render, current)
         return mark_safe(personal[0] if personal else html)  # noqa: S308 (rendered templates)
+
+
+def host_of(request):
+    """``request.get_host()``, checked once per request (a page asks for each kept part)."""
+    host = request.__dict__.get("_kept_host")
+    if host is None:
+        host = request._kept_host = request.get_host()
+    return host
 
 
 def kept_html(request, name, template_name, values, host=None):
@@ -85,7 +93,7 @@ def kept_html(request, name, template_name, values, host=None):
     if not current:
         return render_to_string(template_name, values)
     return cache.in_process(
-        f"html:{template_name}:{host or request.get_host()}:{name}",
+        f"html:{template_name}:{host or host_of(request)}:{name}",
         lambda: render_to_string(template_name, values),
         current,
     )
@@ -115,7 +123,7 @@ def module_items(context, template_name, modules, completed_ids=None, current_id
     (``kept_html``) and a reader's list joins them.
     """
     request = context.get("request")
-    host = request.get_host() if request is not None else None
+    host = host_of(request) if request is not None else None
     completed_ids = completed_ids or ()
     items = []
     for number, module in enumerate(modules, 1):

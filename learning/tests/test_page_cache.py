@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import Site
 
-from conftest import clear_cache, make_user
+from conftest import PASSWORD, clear_cache, make_user
 from home.models import HomePage
 from learning import cache as learning_cache
 from learning.cache import HEADER
@@ -338,6 +338,26 @@ def test_routing_keeps_subjects_and_courses_but_not_modules(
     assert any('JOIN "learning_modulepage"' in sql and "slug" in sql for sql in sqls)
 
 
+def test_a_renamed_instructor_is_shown_at_once_on_kept_pages(
+    client, subject, course, instructor, enrolled_student
+):
+    client.force_login(enrolled_student)
+    assert instructor.display_name in get(client, course.url).content.decode()
+    get(client, subject.url)
+    instructor.first_name, instructor.last_name = "Ada", "Lovelace"
+    instructor.save()
+    assert "Ada Lovelace" in get(client, course.url).content.decode()
+    assert "Ada Lovelace" in get(client, subject.url).content.decode()
+
+
+def test_logging_in_does_not_retire_the_cached_pages(client, course, student):
+    assert get(client, course.url)[HEADER] == "miss"
+    response = client.post(reverse("login"), {"username": student.username, "password": PASSWORD})
+    assert response.status_code == 302  # logged in: Django saved the user's last_login
+    client.logout()
+    assert get(client, course.url)[HEADER] == "hit"
+
+
 def test_a_new_course_owner_is_served_at_once(client, course, module, instructor, other_instructor):
     client.force_login(instructor)
     assert instructor.display_name in get(client, course.url).content.decode()
@@ -441,6 +461,30 @@ def test_a_preview_of_a_draft_body_is_never_the_kept_one(client, rich_module, ed
     assert client.post(url, data).json()["is_valid"] is True
     preview = client.get(url).content.decode()
     assert "Module text" in preview and "Limits, step by step." not in preview
+
+
+def test_previews_of_drafts_never_show_the_kept_header_facts_or_overview(
+    client, course, module, editor
+):
+    from learning.tests.test_admin_permissions import course_form, module_form
+
+    client.force_login(editor)
+    get(client, course.url)  # the published course's fragments are kept
+    get(client, module.url)
+    url = reverse("wagtailadmin_pages:preview_on_edit", args=(course.pk,))
+    form = course_form("Calculus, revised", course.slug, duration_hours="7")
+    assert client.post(url, form).json()["is_valid"] is True
+    preview = client.get(url).content.decode()
+    assert "<h1>Calculus, revised</h1>" in preview
+    assert "Overview of Calculus, revised" in preview and "7 hours" in preview
+
+    url = reverse("wagtailadmin_pages:preview_on_edit", args=(module.pk,))
+    assert client.post(url, module_form("Limits, revised", module.slug)).json()["is_valid"]
+    preview = client.get(url).content.decode()
+    assert "<h1>Limits, revised</h1>" in preview and "About this module" in preview
+    # The live pages still show what is published.
+    assert "<h1>Calculus</h1>" in get(client, course.url).content.decode()
+    assert "<h1>Limits</h1>" in get(client, module.url).content.decode()
 
 
 def test_a_document_renamed_in_place_shows_at_once_in_kept_bodies(
