@@ -2,6 +2,7 @@
 
 from django import template
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.safestring import mark_safe
 
 register = template.Library()
@@ -132,3 +133,17 @@ def module_items(context, template_name, modules, completed_ids=None, current_id
         name = f"{module.pk}:{number}:{done:d}{current:d}"
         items.append(kept_html(request, name, template_name, values, host))
     return mark_safe("".join(items))  # noqa: S308 (rendered templates)
+
+
+_paths = {}
+
+
+@register.simple_tag
+def path_of(name):
+    """``{% url name %}`` for a URL without arguments, reversed once per process (per URL
+    configuration and script prefix): the header's links are on every page."""
+    key = (name, get_urlconf(), get_script_prefix())
+    path = _paths.get(key)
+    if path is None:
+        path = _paths[key] = reverse(name)
+    return path

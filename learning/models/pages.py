@@ -24,9 +24,11 @@ from django.urls import URLResolver, get_resolver
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.api import APIField
+from wagtail.blocks import StreamValue
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -96,6 +98,24 @@ def record_visit(enrollment, module):
 
 #: Blocks whose HTML depends on the reader (a quiz shows their result): never kept.
 PERSONAL_BLOCKS = ("quiz",)
+
+
+def personal_blocks(body):
+    """``{block id: block}`` of a body's quizzes, each value converted only if a template
+    reads it: a quiz's shared parts are kept fragments (blocks/quiz_block.html), so that a
+    reader's page usually reads none of it."""
+    if not body.is_lazy:  # built from Python values: nothing to convert
+        return {block.id: block for name in PERSONAL_BLOCKS for block in body.blocks_by_name(name)}
+    children = body.stream_block.child_blocks
+    return {
+        item["id"]: StreamValue.StreamChild(
+            children[item["type"]],
+            SimpleLazyObject(partial(children[item["type"]].to_python, item["value"])),
+            id=item["id"],
+        )
+        for item in body.raw_data
+        if item["type"] in PERSONAL_BLOCKS and item["type"] in children
+    }
 
 
 class BodyPart:
@@ -459,7 +479,8 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         """The body's blocks for the template, each with its HTML when it is the same for all.
 
         Text, image, file and video blocks render the same for every reader: with the page
-        cache on, their HTML is kept in the cache for this revision until content changes
+        cache on, their HTML (with the block's wrapper, the blocks between two quizzes as one
+        part) is kept in the cache for this revision until content changes
         (``learning.cache.remember``), so that a reader's request loads no image, rendition or
         document and renders only the quizzes (they show the reader's own result). A preview
         of a draft is always rendered afresh.
@@ -470,28 +491,29 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
         def render():
             load_bodies([self])
-            return [
-                (
-                    block.id,
+            parts = []  # [(block id, block type, HTML or None for a personal block)]
+            for block in self.body:
+                if block.block_type in PERSONAL_BLOCKS:
+                    parts.append((block.id, block.block_type, None))
+                    continue
+                html = format_html(
+                    '<div class="block block--{}">{}</div>',
                     block.block_type,
-                    None
-                    if block.block_type in PERSONAL_BLOCKS
-                    else str(block.render_as_block({"page": self, "block_id": block.id})),
+                    block.render_as_block({"page": self, "block_id": block.id}),
                 )
-                for block in self.body
-            ]
+                if parts and parts[-1][2] is not None:  # one part with the shared ones before
+                    parts[-1] = (*parts[-1][:2], parts[-1][2] + html)
+                else:
+                    parts.append((block.id, block.block_type, html))
+            return [(block_id, kind, html and str(html)) for block_id, kind, html in parts]
 
         current = page_cache.request_generation(request)
         kept = page_cache.remember(
-            f"module-body:{self.pk}:{self.live_revision_id}", render, current
+            f"module-parts:{self.pk}:{self.live_revision_id}", render, current
         )
         personal = {}
         if any(html is None for _, _, html in kept):
-            personal = {
-                block.id: block
-                for name in PERSONAL_BLOCKS
-                for block in self.body.blocks_by_name(name)
-            }
+            personal = personal_blocks(self.body)
         return [
             BodyPart(
                 block_id,

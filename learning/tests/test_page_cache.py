@@ -438,6 +438,33 @@ def test_a_kept_module_body_still_shows_each_reader_their_own_quiz_result(
     assert 'badge--done">Passed' not in page
 
 
+def test_kept_quiz_parts_show_the_published_quiz_to_each_reader(
+    client, rich_module, enrolled_student, instructor
+):
+    quiz_url = reverse("learning:quiz", args=(rich_module.pk, QUIZ_ID))
+    for _ in range(2):  # the first time rendered, then kept
+        client.force_login(enrolled_student)
+        page = get(client, rich_module.url).content.decode()
+        assert '<h2 class="quiz__title" id="quiz-quiz-1-title">Limits quiz</h2>' in page
+        assert "<p>Two questions.</p>" in page
+        assert "2 questions · pass mark 100%" in page
+        assert f'action="{quiz_url}"' in page and "Sine wave" in page
+        client.force_login(instructor)  # the course's instructor: the quiz, not its form
+        page = get(client, rich_module.url).content.decode()
+        assert "Limits quiz" in page and "Enrolled students take this quiz here" in page
+        assert f'action="{quiz_url}"' not in page
+
+    body = rich_module.body.raw_data
+    quiz = {**quiz_value(), "title": "<b>Limits</b> & more", "pass_mark": 50}
+    quiz["questions"] = quiz["questions"][:1]
+    rich_module.body = [*body[:-1], {"type": "quiz", "id": QUIZ_ID, "value": quiz}]
+    rich_module.save_revision().publish()
+    client.force_login(enrolled_student)
+    page = get(client, rich_module.url).content.decode()
+    assert "&lt;b&gt;Limits&lt;/b&gt; &amp; more" in page and "<b>Limits</b>" not in page
+    assert "1 question · pass mark 50%" in page and "Sine wave" not in page
+
+
 def test_a_published_change_of_a_module_body_is_served_at_once(
     client, rich_module, enrolled_student
 ):
