@@ -406,7 +406,7 @@ def parse_args():
     parser.add_argument("--smoke", action="store_true", help="tiny data, 2-second runs")
     parser.add_argument("--fresh", action="store_true", help="drop and regenerate the bench DB")
     parser.add_argument("--arch", default="split,daphne", help="comma-separated: split, daphne")
-    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (2×CPUs+1)")
+    parser.add_argument("--workers", type=int, default=0, help="gunicorn workers (CPUs+1)")
     parser.add_argument("--duration", type=int, default=5, help="seconds per measurement")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of warm-up per scenario")
     parser.add_argument("--port", type=int, default=18000, help="first port to use")

@@ -48,12 +48,15 @@ def first(model, sql, params):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    if row is None:
-        return None
-    row = list(row)
+    return None if row is None else build(model, row)
+
+
+def build(model, values):
+    """A ``model`` instance from the values of ``columns(model)``, as the database gave them."""
+    values = list(values)
     for index, convert, column in _converters_of(model):
-        value = row[index]
+        value = values[index]
         for converter in convert:
             value = converter(value, column, connection)
-        row[index] = value
-    return model.from_db(connection.alias, None, row)
+        values[index] = value
+    return model.from_db(connection.alias, None, values)

@@ -6,8 +6,10 @@ HTTP and WebSockets are served by different servers, because the benchmark says 
 several times faster than an ASGI server, which hands every request (and every sync
 middleware) to a thread. So, on consecutive ports from PORT (default 8000):
 
-* PORT: gunicorn, SERVE_WORKERS sync workers (default 2 × CPUs + 1) running config.wsgi, with
-  persistent database connections (DATABASE_CONN_MAX_AGE, default 60 s);
+* PORT: gunicorn, SERVE_WORKERS sync workers (default CPUs + 1: the pages are CPU-bound against
+  a nearby database, and the bench measured more of every page per second with 2 or 3 workers
+  than with 5 or 8 on two cores; raise it when the database is far away) running config.wsgi,
+  with persistent database connections (DATABASE_CONN_MAX_AGE, default 60 s);
 * PORT+1 … PORT+SERVE_PROCESSES (default 2): daphne processes running config.asgi for the chat
   WebSockets under /ws/ (they answer HTTP too, e.g. the probes), with persistent database
   connections too (SERVE_WS_CONN_MAX_AGE, default 60 s): channels runs every consumer's ORM
@@ -132,7 +134,7 @@ def _die_with_parent():
 
 
 def default_workers():
-    return 2 * (os.cpu_count() or 1) + 1
+    return (os.cpu_count() or 1) + 1
 
 
 def start(arch, env, host, port, processes, workers, log=None):

@@ -34,6 +34,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from learning import cache as page_cache
+from learning import rows
 from learning.api import fields as api_fields
 from learning.blocks import ModuleBodyBlock, load_bodies
 from learning.models.enrollment import Enrollment
@@ -353,34 +354,72 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         an Exists annotation) cost several times what the database takes to answer it, on
         every course and module page.
         """
+        sql, params = self._live_modules_sql(user)
+        with connection.cursor() as cursor:
+            cursor.execute(f"{sql} ORDER BY p.path", params)
+            found = cursor.fetchall()
+        return self._summaries(found, user, request)
+
+    def reader_modules(self, user, request=None):
+        """``(live_modules(user, request), the user's enrollment or None)``, in one query: the
+        course and module pages need both for every logged-in reader."""
+        if not user.is_authenticated:
+            return self.live_modules(user, request), None
+        modules_sql, modules_params = self._live_modules_sql(user)
+        enrollment = {name: Enrollment._meta.get_field(name).column for name in ("user", "course")}
+        sql = f"""
+            SELECT {rows.columns(Enrollment, lambda model: "e")},
+                x.id, x.title, x.slug, x.description, x.done
+            FROM (SELECT 1 AS one) o
+            LEFT JOIN {Enrollment._meta.db_table} e
+                ON e.{enrollment["user"]} = %s AND e.{enrollment["course"]} = %s
+            LEFT JOIN ({modules_sql}) x ON 1 = 1
+            ORDER BY x.path
+        """  # noqa: S608 (names from the models, values as parameters)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [user.pk, self.pk, *modules_params])
+            found = cursor.fetchall()
+        width = len(Enrollment._meta.concrete_fields)
+        reader = rows.build(Enrollment, found[0][:width]) if found[0][0] is not None else None
+        modules = [row[width:] for row in found if row[width] is not None]
+        return self._summaries(modules, user, request), reader
+
+    def _live_modules_sql(self, user):
+        """A SELECT of the live modules' id, title, slug, description, whether ``user``
+        completed it, and path (the tables as ``p`` and ``m``), with its parameters."""
         from learning.models.progress import ModuleCompletion
 
-        completed, params = "", []
+        done, params = "FALSE", []
         if user is not None and user.is_authenticated:
             # Progress in the same query (learning.progress.progress_of_modules reads it).
             completions = ModuleCompletion._meta.db_table
-            completed = f", EXISTS(SELECT 1 FROM {completions} c WHERE c.module_id = p.id AND c.user_id = %s)"  # noqa: E501, S608
+            done = (
+                f"EXISTS(SELECT 1 FROM {completions} c WHERE c.module_id = p.id AND c.user_id = %s)"  # noqa: S608
+            )
             params.append(user.pk)
-            completed_by = user.pk
-        else:
-            completed_by = None
         # Table names from the models, values as parameters.
         pages, modules = Page._meta.db_table, ModulePage._meta.db_table
         sql = f"""
-            SELECT p.id, p.title, p.slug, m.description{completed}
+            SELECT p.id, p.title, p.slug, m.description, {done} AS done, p.path
             FROM {pages} p JOIN {modules} m ON m.page_ptr_id = p.id
-            WHERE p.path LIKE %s AND p.depth = %s AND p.live ORDER BY p.path
+            WHERE p.path LIKE %s AND p.depth = %s AND p.live
         """  # noqa: S608
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [*params, f"{self.path}%", self.depth + 1])
-            rows = [
-                (pk, title, slug, description, bool(done[0]) if done else False)
-                for pk, title, slug, description, *done in cursor.fetchall()
-            ]
+        return sql, [*params, f"{self.path}%", self.depth + 1]
+
+    def _summaries(self, found, user, request):
+        completed_by = user.pk if user is not None and user.is_authenticated else None
         base = self.get_url(request)
         return [
-            ModuleSummary(*row, url=child_url(base, row[2]), completed_by=completed_by)
-            for row in rows
+            ModuleSummary(
+                pk,
+                title,
+                slug,
+                description,
+                bool(done),
+                url=child_url(base, slug),
+                completed_by=completed_by,
+            )
+            for pk, title, slug, description, done, *_ in found
         ]
 
     def serve(self, request, *args, **kwargs):
@@ -395,8 +434,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         from learning.access import is_course_staff
 
         context = super().get_context(request, *args, **kwargs)
-        modules = self.live_modules(request.user, request)
-        enrollment = Enrollment.of(request.user, self)
+        modules, enrollment = self.reader_modules(request.user, request)
         last_id = enrollment.last_module_id if enrollment else None
         resume = next((module for module in modules if module.pk == last_id), None)
         if resume is None:  # never opened, or gone since: the first module
@@ -457,8 +495,9 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             raise Http404
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        enrollment = Enrollment.of(request.user, self.course)
-        self._reader_enrollment = enrollment  # for get_context: asked once per request
+        modules, enrollment = self.course.reader_modules(request.user, request)
+        # For get_context: asked once per request.
+        self._reader_modules, self._reader_enrollment = modules, enrollment
         if enrollment is not None:
             record_visit(enrollment, self)
         elif not is_course_staff(request.user, self.course):
@@ -529,7 +568,9 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["body_parts"] = parts = self.body_parts(request)
         course = self.course
-        modules = course.live_modules(request.user, request)
+        modules = self.__dict__.get("_reader_modules")
+        if modules is None:  # not served by serve() (a preview): ask
+            modules = course.live_modules(request.user, request)
         # A draft being previewed is not among the live modules: show it in its place.
         ids = [module.pk for module in modules]
         position = ids.index(self.pk) if self.pk in ids else None

@@ -77,3 +77,35 @@ def test_routing_finds_the_same_module_as_the_orm(course, module, other_course, 
     # Another course's module of the same tree level is never found under this course.
     assert child_by_slug(ModulePage, course, other_module.slug) is None
     assert child_by_slug(ModulePage, course, "no-such-module") is None
+
+
+def summaries(modules):
+    return [(m.pk, m.title, m.slug, m.description, m.completed, m.url) for m in modules]
+
+
+def test_a_readers_modules_and_enrollment_come_in_one_query(
+    course, module, enrolled_student, student, django_assert_num_queries
+):
+    from learning.progress import complete_module
+    from learning.tests.factories import ModulePageFactory
+
+    second = ModulePageFactory(parent=course, title="Series", slug="series", owner=course.owner)
+    draft = ModulePageFactory(parent=course, title="Draft", slug="draft", owner=course.owner)
+    draft.unpublish()
+    complete_module(enrolled_student, second)
+    assert course.url  # the site's root paths, which page URLs read, now cached
+    with django_assert_num_queries(1):
+        modules, enrollment = course.reader_modules(enrolled_student)
+    assert summaries(modules) == summaries(course.live_modules(enrolled_student))
+    assert [m.completed for m in modules] == [False, True]
+    assert_same(enrollment, Enrollment.objects.get(user=enrolled_student, course=course))
+
+
+def test_a_readers_modules_without_enrollment_or_modules(subject, student, instructor):
+    from learning.tests.factories import CoursePageFactory
+
+    empty = CoursePageFactory(parent=subject, title="Empty", slug="empty", owner=instructor)
+    assert empty.reader_modules(student) == ([], None)
+    Enrollment.objects.create(user=student, course=empty)
+    modules, enrollment = empty.reader_modules(student)
+    assert modules == [] and enrollment.user_id == student.pk and enrollment.course_id == empty.pk
