@@ -33,25 +33,25 @@ def routed_ancestors(page):
     return ancestors
 
 
-def child_by_slug(model, parent, slug):
+def child_by_slug(model, parent, slug, defer=()):
     """``parent``'s child of type ``model`` (a direct subclass of Page) with this slug, or None.
 
     Plain SQL over the two tables (learning.rows): the ORM's building of
     ``child_of(parent).filter(slug=...)`` for a page type (two tables, some forty columns, the
     tree's ordering) cost more than the database takes to answer it, on every module page.
     Like ``Model.objects.raw``, it skips the manager's own filters: no page type routed this
-    way has any.
+    way has any. ``defer``: fields left out, loaded when read.
     """
     quote = connection.ops.quote_name
     link = model._meta.parents[Page].column
-    select = rows.columns(model, lambda owner: "p" if owner is Page else "c")
+    select = rows.columns(model, lambda owner: "p" if owner is Page else "c", defer)
     sql = (
         f"SELECT {select} FROM {quote(Page._meta.db_table)} p"  # noqa: S608 (names from models)
         f" JOIN {quote(model._meta.db_table)} c ON c.{quote(link)} = p.id"
         " WHERE p.path LIKE %s AND p.depth = %s AND p.slug = %s"
         " ORDER BY p.path LIMIT 1"
     )
-    return rows.first(model, sql, [f"{parent.path}%", parent.depth + 1, slug])
+    return rows.first(model, sql, [f"{parent.path}%", parent.depth + 1, slug], defer)
 
 
 class RoutedPageMixin:
@@ -61,10 +61,13 @@ class RoutedPageMixin:
     child_select_related = ()
     #: And what it prefetches for a child it keeps (``keep_children``).
     child_prefetch_related = ()
+    #: The child's fields a kept child leaves out (loaded if read): a module's large body,
+    #: whose parts are kept in the shared cache instead (ModulePage.body_parts).
+    child_defer = ()
     #: Whether the children routing finds are kept in the process while the generation lasts
-    #: (with the page cache on): the home page's subjects and the subjects' courses, a few
-    #: hundred small objects whose served fields only change when pages are published, moved
-    #: or deleted, which bumps the generation. Not modules: their bodies are large.
+    #: (with the page cache on): the home page's subjects, the subjects' courses and the
+    #: courses' modules (without their bodies), small objects whose served fields only change
+    #: when pages are published, moved or deleted, which bumps the generation.
     keep_children = False
 
     def route(self, request, path_components):
@@ -82,14 +85,15 @@ class RoutedPageMixin:
     def find_child(self, request, model, slug):
         """The child page with this slug, as its specific object: one query, or none if kept."""
 
-        def query(prefetch=()):
+        def query(prefetch=(), defer=()):
             if not (prefetch or self.child_select_related) and Page in model._meta.parents:
-                return child_by_slug(model, self, slug)
+                return child_by_slug(model, self, slug, defer)
             return (
                 model.objects.child_of(self)
                 .filter(slug=slug)
                 .select_related(*self.child_select_related)
                 .prefetch_related(*prefetch)
+                .defer(*defer)
                 .first()
             )
 
@@ -98,7 +102,9 @@ class RoutedPageMixin:
             return query()
         # Kept: worth a query more once for what later requests would each fetch again.
         kept = cache.in_process(
-            f"child:{self.pk}:{slug}", lambda: query(self.child_prefetch_related), current
+            f"child:{self.pk}:{slug}",
+            lambda: query(self.child_prefetch_related, self.child_defer),
+            current,
         )
         return copy.copy(kept) if kept is not None else None  # each request its own
 

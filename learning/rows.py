@@ -11,8 +11,13 @@ from django.db import connection
 _converters = {}
 
 
-def columns(model, alias_of=None):
-    """The model's concrete columns, in field order, for a SELECT list.
+def _fields(model, defer=()):
+    return [field for field in model._meta.concrete_fields if field.name not in defer]
+
+
+def columns(model, alias_of=None, defer=()):
+    """The model's concrete columns, in field order, for a SELECT list (but the fields named in
+    ``defer``, which the instance then loads when read, as the ORM's ``defer()``).
 
     ``alias_of(field.model)``: the table alias to qualify each column with (for a model whose
     fields live in two tables, such as a page type); unqualified without it.
@@ -20,16 +25,16 @@ def columns(model, alias_of=None):
     quote = connection.ops.quote_name
     return ", ".join(
         f"{alias_of(field.model)}.{quote(field.column)}" if alias_of else quote(field.column)
-        for field in model._meta.concrete_fields
+        for field in _fields(model, defer)
     )
 
 
-def _converters_of(model):
-    key = (model, connection.vendor)
+def _converters_of(model, defer):
+    key = (model, connection.vendor, defer)
     found = _converters.get(key)
     if found is None:
         found = []
-        for index, field in enumerate(model._meta.concrete_fields):
+        for index, field in enumerate(_fields(model, defer)):
             column = field.get_col(model._meta.db_table)
             convert = connection.ops.get_db_converters(column) + column.get_db_converters(
                 connection
@@ -40,23 +45,26 @@ def _converters_of(model):
     return found
 
 
-def first(model, sql, params):
+def first(model, sql, params, defer=()):
     """The first row of ``sql`` as a ``model`` instance, or None.
 
-    ``sql`` must select ``columns(model)``: every concrete field, in order.
+    ``sql`` must select ``columns(model, defer=defer)``: every concrete field, in order.
     """
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         row = cursor.fetchone()
-    return None if row is None else build(model, row)
+    return None if row is None else build(model, row, defer)
 
 
-def build(model, values):
-    """A ``model`` instance from the values of ``columns(model)``, as the database gave them."""
+def build(model, values, defer=()):
+    """A ``model`` instance from the values of ``columns(model, defer=defer)``, as the database
+    gave them."""
+    defer = tuple(defer)
     values = list(values)
-    for index, convert, column in _converters_of(model):
+    for index, convert, column in _converters_of(model, defer):
         value = values[index]
         for converter in convert:
             value = converter(value, column, connection)
         values[index] = value
-    return model.from_db(connection.alias, None, values)
+    names = [field.attname for field in _fields(model, defer)] if defer else None
+    return model.from_db(connection.alias, names, values)

@@ -101,22 +101,13 @@ def record_visit(enrollment, module):
 PERSONAL_BLOCKS = ("quiz",)
 
 
-def personal_blocks(body):
-    """``{block id: block}`` of a body's quizzes, each value converted only if a template
-    reads it: a quiz's shared parts are kept fragments (blocks/quiz_block.html), so that a
-    reader's page usually reads none of it."""
-    if not body.is_lazy:  # built from Python values: nothing to convert
-        return {block.id: block for name in PERSONAL_BLOCKS for block in body.blocks_by_name(name)}
-    children = body.stream_block.child_blocks
-    return {
-        item["id"]: StreamValue.StreamChild(
-            children[item["type"]],
-            SimpleLazyObject(partial(children[item["type"]].to_python, item["value"])),
-            id=item["id"],
-        )
-        for item in body.raw_data
-        if item["type"] in PERSONAL_BLOCKS and item["type"] in children
-    }
+def lazy_child(block, block_id, raw):
+    """A body's block from its stored value, converted only if a template reads it: a quiz's
+    shared parts are kept fragments (blocks/quiz_block.html), so that a reader's page usually
+    reads none of it."""
+    return StreamValue.StreamChild(
+        block, SimpleLazyObject(partial(block.to_python, raw)), id=block_id
+    )
 
 
 class BodyPart:
@@ -311,6 +302,9 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
     parent_page_types = ["learning.SubjectPage"]
     subpage_types = ["learning.ModulePage"]
+
+    keep_children = True  # the modules routing finds, while the generation lasts (learning.routing)
+    child_defer = ("body",)  # without their bodies: ModulePage.body_parts keeps those
 
     api_fields = [
         APIField("subject", serializer=api_fields.SubjectField()),
@@ -530,10 +524,12 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
         def render():
             load_bodies([self])
-            parts = []  # [(block id, block type, HTML or None for a personal block)]
+            # [(block id, block type, HTML, or None and the raw value for a personal block)]
+            parts = []
             for block in self.body:
                 if block.block_type in PERSONAL_BLOCKS:
-                    parts.append((block.id, block.block_type, None))
+                    raw = block.block.get_prep_value(block.value)
+                    parts.append((block.id, block.block_type, None, raw))
                     continue
                 html = format_html(
                     '<div class="block block--{}">{}</div>',
@@ -541,27 +537,24 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
                     block.render_as_block({"page": self, "block_id": block.id}),
                 )
                 if parts and parts[-1][2] is not None:  # one part with the shared ones before
-                    parts[-1] = (*parts[-1][:2], parts[-1][2] + html)
+                    parts[-1] = (*parts[-1][:2], parts[-1][2] + html, None)
                 else:
-                    parts.append((block.id, block.block_type, html))
-            return [(block_id, kind, html and str(html)) for block_id, kind, html in parts]
+                    parts.append((block.id, block.block_type, html, None))
+            return [(id_, kind, html and str(html), raw) for id_, kind, html, raw in parts]
 
         current = page_cache.request_generation(request)
         kept = page_cache.remember(
-            f"module-parts:{self.pk}:{self.live_revision_id}", render, current
+            f"module-body-parts:{self.pk}:{self.live_revision_id}", render, current
         )
-        personal = {}
-        if any(html is None for _, _, html in kept):
-            personal = personal_blocks(self.body)
+        # The stored value of a personal block comes with the kept parts: a kept module
+        # (learning.routing) was fetched without its body, and needs not load it.
+        children = type(self)._meta.get_field("body").stream_block.child_blocks
         return [
-            BodyPart(
-                block_id,
-                block_type,
-                html=mark_safe(html) if html is not None else None,  # noqa: S308 (rendered by the block templates)
-                block=personal.get(block_id),
-            )
-            for block_id, block_type, html in kept
-            if html is not None or block_id in personal
+            BodyPart(block_id, kind, html=mark_safe(html))  # noqa: S308 (block templates)
+            if html is not None
+            else BodyPart(block_id, kind, block=lazy_child(children[kind], block_id, raw))
+            for block_id, kind, html, raw in kept
+            if html is not None or kind in children
         ]
 
     def get_context(self, request, *args, **kwargs):

@@ -325,17 +325,37 @@ def test_each_request_gets_its_own_copy_of_the_kept_home_page(client, home, subj
 
 
 # --- home, subject and course pages kept by routing (learning.routing) --------------------------
-def test_routing_keeps_subjects_and_courses_but_not_modules(
+def test_routing_keeps_subjects_courses_and_modules_without_their_bodies(
     client, course, module, enrolled_student
 ):
+    from learning.tests.quiz_data import add_quiz
+
+    add_quiz(module)
     client.force_login(enrolled_student)
     get(client, module.url)
     with CaptureQueriesContext(connection) as queries:
-        get(client, module.url)
+        page = get(client, module.url).content.decode()
     sqls = [q["sql"] for q in queries.captured_queries]
     assert not any('"learning_coursepage"' in sql for sql in sqls)
     assert not any('"learning_subjectpage"' in sql for sql in sqls)
-    assert any('JOIN "learning_modulepage"' in sql and "slug" in sql for sql in sqls)
+    assert not any('"learning_modulepage"' in sql and "slug" in sql for sql in sqls)
+    assert not any('"body"' in sql for sql in sqls)  # neither the module row nor its body
+    assert "Read this first." in page and "Limits quiz" in page and "Sine wave" in page
+    kept = [
+        value
+        for name, value in learning_cache._in_process["values"].items()
+        if name.startswith(f"child:{course.pk}:")
+    ]
+    assert kept and all("body" not in vars(module) for module in kept)
+
+
+def test_an_unpublished_or_renamed_module_is_served_at_once(client, course, module, student_client):
+    assert "<h1>Limits</h1>" in get(student_client, module.url).content.decode()
+    module.title = "Limits, revised"
+    module.save_revision().publish()
+    assert "<h1>Limits, revised</h1>" in get(student_client, module.url).content.decode()
+    module.unpublish()
+    assert student_client.get(module.url).status_code == 404
 
 
 def test_a_renamed_instructor_is_shown_at_once_on_kept_pages(
