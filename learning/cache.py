@@ -12,6 +12,7 @@ import copy
 import logging
 import operator
 import uuid
+from collections import OrderedDict
 from functools import partial
 
 from django.conf import settings
@@ -174,6 +175,29 @@ def in_process(name, build, current):
     value = build()
     if value is not None:  # nothing kept for what does not exist (any URL can ask)
         values[name] = value
+    return value
+
+
+#: How many of the larger values (module bodies) a process keeps: the most recently used.
+RECENT_SIZE = 128
+_recent = {"generation": None, "values": OrderedDict()}
+
+
+def in_process_recent(name, build, current):
+    """``in_process`` for larger values, of which many exist (a module's rendered body): only
+    the ``RECENT_SIZE`` most recently used are kept, so that a process's memory stays bounded
+    whatever the size of the site. ``build`` may read the shared cache (``remember``)."""
+    if _recent["generation"] != current:
+        _recent.update(generation=current, values=OrderedDict())
+    values = _recent["values"]
+    if name in values:
+        values.move_to_end(name)
+        return values[name]
+    value = build()
+    if value is not None:
+        values[name] = value
+        if len(values) > RECENT_SIZE:
+            values.popitem(last=False)
     return value
 
 

@@ -354,16 +354,22 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             found = cursor.fetchall()
         return self._summaries(found, user, request)
 
-    def reader_modules(self, user, request=None):
-        """``(live_modules(user, request), the user's enrollment or None)``, in one query: the
-        course and module pages need both for every logged-in reader."""
+    def reader_modules(self, user, request=None, module=None):
+        """``(live_modules(user, request), the user's enrollment or None, the ids of the quizzes
+        of ``module`` the user passed)``, in one query: the course and module pages need them
+        for every logged-in reader. (The quiz ids are a set, empty without ``module``.)"""
         if not user.is_authenticated:
-            return self.live_modules(user, request), None
+            return self.live_modules(user, request), None, set()
         modules_sql, modules_params = self._live_modules_sql(user)
         enrollment = {name: Enrollment._meta.get_field(name).column for name in ("user", "course")}
+        passed_sql, passed_params = "NULL", []
+        if module is not None:
+            from learning.progress import passed_quiz_ids_sql
+
+            passed_sql, passed_params = passed_quiz_ids_sql(user, module)
         sql = f"""
             SELECT {rows.columns(Enrollment, lambda model: "e")},
-                x.id, x.title, x.slug, x.description, x.done
+                ({passed_sql}) AS passed, x.id, x.title, x.slug, x.description, x.done
             FROM (SELECT 1 AS one) o
             LEFT JOIN {Enrollment._meta.db_table} e
                 ON e.{enrollment["user"]} = %s AND e.{enrollment["course"]} = %s
@@ -371,12 +377,13 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             ORDER BY x.path
         """  # noqa: S608 (names from the models, values as parameters)
         with connection.cursor() as cursor:
-            cursor.execute(sql, [user.pk, self.pk, *modules_params])
+            cursor.execute(sql, [*passed_params, user.pk, self.pk, *modules_params])
             found = cursor.fetchall()
         width = len(Enrollment._meta.concrete_fields)
         reader = rows.build(Enrollment, found[0][:width]) if found[0][0] is not None else None
-        modules = [row[width:] for row in found if row[width] is not None]
-        return self._summaries(modules, user, request), reader
+        passed = set(found[0][width].split(",")) if found[0][width] else set()
+        modules = [row[width + 1 :] for row in found if row[width + 1] is not None]
+        return self._summaries(modules, user, request), reader, passed
 
     def _live_modules_sql(self, user):
         """A SELECT of the live modules' id, title, slug, description, whether ``user``
@@ -428,7 +435,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         from learning.access import is_course_staff
 
         context = super().get_context(request, *args, **kwargs)
-        modules, enrollment = self.reader_modules(request.user, request)
+        modules, enrollment, _ = self.reader_modules(request.user, request)
         last_id = enrollment.last_module_id if enrollment else None
         resume = next((module for module in modules if module.pk == last_id), None)
         if resume is None:  # never opened, or gone since: the first module
@@ -489,9 +496,10 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             raise Http404
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        modules, enrollment = self.course.reader_modules(request.user, request)
+        modules, enrollment, passed = self.course.reader_modules(request.user, request, self)
         # For get_context: asked once per request.
         self._reader_modules, self._reader_enrollment = modules, enrollment
+        self._reader_passed_quiz_ids = passed
         if enrollment is not None:
             record_visit(enrollment, self)
         elif not is_course_staff(request.user, self.course):
@@ -514,7 +522,8 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         Text, image, file and video blocks render the same for every reader: with the page
         cache on, their HTML (with the block's wrapper, the blocks between two quizzes as one
         part) is kept in the cache for this revision until content changes
-        (``learning.cache.remember``), so that a reader's request loads no image, rendition or
+        (``learning.cache.remember``), and in each process for the modules it serves most
+        (``in_process_recent``), so that a reader's request loads no image, rendition or
         document and renders only the quizzes (they show the reader's own result). A preview
         of a draft is always rendered afresh.
         """
@@ -543,9 +552,13 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             return [(id_, kind, html and str(html), raw) for id_, kind, html, raw in parts]
 
         current = page_cache.request_generation(request)
-        kept = page_cache.remember(
-            f"module-body-parts:{self.pk}:{self.live_revision_id}", render, current
-        )
+        name = f"module-body-parts:{self.pk}:{self.live_revision_id}"
+        if current:  # in this process, for the modules read most (else from the shared cache)
+            kept = page_cache.in_process_recent(
+                name, partial(page_cache.remember, name, render, current), current
+            )
+        else:
+            kept = page_cache.remember(name, render)
         # The stored value of a personal block comes with the kept parts: a kept module
         # (learning.routing) was fetched without its body, and needs not load it.
         children = type(self)._meta.get_field("body").stream_block.child_blocks
@@ -577,7 +590,9 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
                 request.user, modules
             )
             quiz_ids = {part.id for part in parts if part.block_type == "quiz"}
-            passed = progress.passed_quiz_ids(request.user, self) if quiz_ids else set()
+            passed = self.__dict__.get("_reader_passed_quiz_ids")
+            if passed is None:  # not served by serve() (a preview): ask
+                passed = progress.passed_quiz_ids(request.user, self) if quiz_ids else set()
             context.update(
                 enrollment=enrollment,
                 module_completed=self.pk in course_progress.completed_ids,

@@ -485,6 +485,21 @@ def test_kept_quiz_parts_show_the_published_quiz_to_each_reader(
     assert "1 question · pass mark 50%" in page and "Sine wave" not in page
 
 
+def test_a_process_keeps_only_the_most_recently_read_module_bodies(monkeypatch):
+    monkeypatch.setattr(learning_cache, "RECENT_SIZE", 2)
+    built = []
+
+    def keep(name, current="g1"):
+        return learning_cache.in_process_recent(name, lambda: built.append(name) or name, current)
+
+    for name in ("a", "b", "a", "c", "a", "b"):  # c pushes out b (read least recently)
+        assert keep(name) == name
+    assert built == ["a", "b", "c", "b"]
+    assert keep("a", current="g2") == "a" and built[-1] == "a"  # a new generation: built again
+    assert learning_cache.in_process_recent("none", lambda: None, "g2") is None
+    assert len(learning_cache._recent["values"]) <= 2
+
+
 def test_a_published_change_of_a_module_body_is_served_at_once(
     client, rich_module, enrolled_student
 ):

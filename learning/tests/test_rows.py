@@ -95,9 +95,9 @@ def test_a_readers_modules_and_enrollment_come_in_one_query(
     complete_module(enrolled_student, second)
     assert course.url  # the site's root paths, which page URLs read, now cached
     with django_assert_num_queries(1):
-        modules, enrollment = course.reader_modules(enrolled_student)
+        modules, enrollment, passed = course.reader_modules(enrolled_student)
     assert summaries(modules) == summaries(course.live_modules(enrolled_student))
-    assert [m.completed for m in modules] == [False, True]
+    assert [m.completed for m in modules] == [False, True] and passed == set()
     assert_same(enrollment, Enrollment.objects.get(user=enrolled_student, course=course))
 
 
@@ -105,7 +105,44 @@ def test_a_readers_modules_without_enrollment_or_modules(subject, student, instr
     from learning.tests.factories import CoursePageFactory
 
     empty = CoursePageFactory(parent=subject, title="Empty", slug="empty", owner=instructor)
-    assert empty.reader_modules(student) == ([], None)
+    assert empty.reader_modules(student) == ([], None, set())
     Enrollment.objects.create(user=student, course=empty)
-    modules, enrollment = empty.reader_modules(student)
+    modules, enrollment, _ = empty.reader_modules(student)
     assert modules == [] and enrollment.user_id == student.pk and enrollment.course_id == empty.pk
+
+
+def test_a_readers_passed_quizzes_of_a_module_come_in_the_same_query(
+    course, module, other_module, enrolled_student, student, django_assert_num_queries
+):
+    from learning.models import QuizAttempt
+
+    def attempt(user, on, block_id, passed):
+        QuizAttempt.objects.create(
+            user=user,
+            module=on,
+            block_id=block_id,
+            quiz_title="Quiz",
+            answers=[],
+            results=[],
+            score=100 if passed else 0,
+            pass_mark=50,
+            passed=passed,
+        )
+
+    attempt(enrolled_student, module, "first", True)
+    attempt(enrolled_student, module, "first", True)  # passed twice: one id
+    attempt(enrolled_student, module, "second", False)  # failed
+    attempt(enrolled_student, other_module, "third", True)  # another module
+    other = get_user_model().objects.create(username="other")
+    attempt(other, module, "fourth", True)  # another reader
+    assert course.url
+    with django_assert_num_queries(1):
+        _, enrollment, passed = course.reader_modules(enrolled_student, module=module)
+    assert passed == {"first"} and enrollment is not None
+    assert passed == progress_passed(enrolled_student, module)
+
+
+def progress_passed(user, module):
+    from learning.progress import passed_quiz_ids
+
+    return passed_quiz_ids(user, module)
