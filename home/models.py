@@ -19,7 +19,9 @@ class UserManager(BaseUserManager):
         """``get(pk=...)`` in plain SQL: Django's ModelBackend loads the logged-in user this way
         on every request, and building the ORM query cost more than the database's answer.
         Any other lookup is the ORM's."""
-        if args or set(kwargs) != {"pk"}:
+        if args or set(kwargs) != {"pk"} or type(self) is not UserManager or self._db:
+            # Not the plain manager: a related manager (a group's users) filters, and
+            # db_manager() names a database.
             return super().get(*args, **kwargs)
         meta = self.model._meta
         pk = meta.pk.to_python(kwargs["pk"])
@@ -33,7 +35,20 @@ class UserManager(BaseUserManager):
 class User(AbstractUser):
     """The site's user. Custom from the first migration so it can grow without pain."""
 
+    #: What pages show of a user (``display_name``): changing it retires the kept pages
+    #: (learning.signals.user_saved).
+    SHOWN_FIELDS = ("username", "first_name", "last_name")
+
     objects = UserManager()
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        user = super().from_db(db, field_names, values)
+        user.shown_as_saved = user.shown_values()
+        return user
+
+    def shown_values(self):
+        return tuple(self.__dict__.get(name) for name in self.SHOWN_FIELDS)
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -8,6 +8,7 @@ correct for listings that show other pages' titles). When the cache server is do
 django-redis turns every call into a miss and logs the error, so pages are still served.
 """
 
+import contextlib
 import copy
 import logging
 import operator
@@ -18,6 +19,7 @@ from functools import partial
 from django.conf import settings
 from django.contrib.messages import get_messages
 from django.core.cache import cache
+from django.db import connection, transaction
 from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
@@ -43,9 +45,19 @@ def generation():
 
 
 def invalidate(**kwargs):
-    """Retire every cached page (signal receiver)."""
+    """Retire every cached page (signal receiver).
+
+    At once, and again when the transaction the change was made in commits: a request served
+    in between may have read the old rows under the new generation and kept what it built.
+    """
     if enabled():
-        cache.set(GENERATION_KEY, uuid.uuid4().hex[:12], timeout=None)
+        _new_generation()
+        if connection.in_atomic_block:
+            transaction.on_commit(_new_generation)
+
+
+def _new_generation():
+    cache.set(GENERATION_KEY, uuid.uuid4().hex[:12], timeout=None)
 
 
 def _cacheable_request(request):
@@ -157,7 +169,31 @@ def remember(name, build, current=None):
 
 
 # --- in this process's memory: what every page request looks up -------------------------------
-_in_process = {"generation": None, "values": {}}
+class _Kept:
+    """A process's kept values for one generation, replaced whole when the generation changes.
+
+    The pair is read and written at once: a request only reads and writes the store of its own
+    generation, so that one still serving the previous generation (daphne runs sync code in
+    threads) never writes what it built into the store of the next.
+    """
+
+    def __init__(self, new=dict):
+        self.new = new
+        self.pair = (None, new())
+
+    def values(self, current):
+        generation, values = self.pair
+        if generation != current:
+            values = self.new()
+            self.pair = (current, values)
+        return values
+
+    def kept(self):
+        """What is kept now (for tests)."""
+        return self.pair[1]
+
+
+_in_process = _Kept()
 
 
 def in_process(name, build, current):
@@ -167,9 +203,7 @@ def in_process(name, build, current):
     read from the shared cache (once per request), so every process drops its copies as soon as
     content changes anywhere.
     """
-    if _in_process["generation"] != current:
-        _in_process.update(generation=current, values={})
-    values = _in_process["values"]
+    values = _in_process.values(current)
     if name in values:
         return values[name]
     value = build()
@@ -180,24 +214,25 @@ def in_process(name, build, current):
 
 #: How many of the larger values (module bodies) a process keeps: the most recently used.
 RECENT_SIZE = 128
-_recent = {"generation": None, "values": OrderedDict()}
+_recent = _Kept(OrderedDict)
 
 
 def in_process_recent(name, build, current):
     """``in_process`` for larger values, of which many exist (a module's rendered body): only
     the ``RECENT_SIZE`` most recently used are kept, so that a process's memory stays bounded
     whatever the size of the site. ``build`` may read the shared cache (``remember``)."""
-    if _recent["generation"] != current:
-        _recent.update(generation=current, values=OrderedDict())
-    values = _recent["values"]
-    if name in values:
-        values.move_to_end(name)
-        return values[name]
+    values = _recent.values(current)
+    value = values.get(name)
+    if value is not None:
+        with contextlib.suppress(KeyError):  # dropped by another thread meanwhile
+            values.move_to_end(name)
+        return value
     value = build()
     if value is not None:
         values[name] = value
-        if len(values) > RECENT_SIZE:
-            values.popitem(last=False)
+        while len(values) > RECENT_SIZE:
+            with contextlib.suppress(KeyError):
+                values.popitem(last=False)
     return value
 
 

@@ -17,13 +17,15 @@ def media_saved(update_fields=None, **kwargs):
     cache.invalidate()
 
 
-def user_saved(created=False, update_fields=None, **kwargs):
+def user_saved(instance, created=False, **kwargs):
     """A user saved: instructors' names are shown on kept pages and fragments (course facts,
-    course cards). Not for a new user (no page shows them yet) nor for a log-in or a password
-    change, which save nothing shown."""
-    if created or (update_fields and set(update_fields) <= {"last_login", "password"}):
-        return
-    cache.invalidate()
+    course cards). Only when what pages show of them changed: not for a new user (no page shows
+    them yet), a log-in or a password change."""
+    shown = instance.shown_values()
+    changed = not created and getattr(instance, "shown_as_saved", None) != shown
+    instance.shown_as_saved = shown
+    if changed:
+        cache.invalidate()
 
 
 def connect():
@@ -68,6 +70,8 @@ def connect():
 
     User = get_user_model()
     post_save.connect(user_saved, sender=User, dispatch_uid="pagecache-user")
+    # A deleted instructor leaves their courses without an owner (SET_NULL sends no signal).
+    post_delete.connect(cache.invalidate, sender=User, dispatch_uid="pagecache-user-delete")
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
         m2m_changed.connect(cache.invalidate, sender=through, dispatch_uid=f"pagecache-{through}")
     for model in (Group, Permission):

@@ -91,7 +91,7 @@ def kept_html(request, name, template_name, values, host=None):
     from learning import cache
 
     current = cache.request_generation(request) if request is not None else None
-    if not current:
+    if not current or getattr(request, "is_preview", False):  # a preview shows a draft
         return render_to_string(template_name, values)
     return cache.in_process(
         f"html:{template_name}:{host or host_of(request)}:{name}",

@@ -343,7 +343,7 @@ def test_routing_keeps_subjects_courses_and_modules_without_their_bodies(
     assert "Read this first." in page and "Limits quiz" in page and "Sine wave" in page
     kept = [
         value
-        for name, value in learning_cache._in_process["values"].items()
+        for name, value in learning_cache._in_process.kept().items()
         if name.startswith(f"child:{course.pk}:")
     ]
     assert kept and all("body" not in vars(module) for module in kept)
@@ -378,6 +378,26 @@ def test_logging_in_does_not_retire_the_cached_pages(client, course, student):
     assert get(client, course.url)[HEADER] == "hit"
 
 
+def test_changing_a_password_does_not_retire_the_cached_pages(client, course, student):
+    assert get(client, course.url)[HEADER] == "miss"
+    client.force_login(student)
+    new = "another-horse-battery-staple"
+    form = {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    assert client.post(reverse("password_change"), form).status_code == 302
+    client.logout()
+    assert get(client, course.url)[HEADER] == "hit"
+
+
+def test_a_deleted_instructor_is_gone_at_once_from_kept_pages(
+    client, course, instructor, enrolled_student
+):
+    client.force_login(enrolled_student)
+    assert instructor.display_name in get(client, course.url).content.decode()
+    instructor.delete()
+    page = get(client, course.url).content.decode()
+    assert instructor.display_name not in page and "To be announced" in page
+
+
 def test_a_new_course_owner_is_served_at_once(client, course, module, instructor, other_instructor):
     client.force_login(instructor)
     assert instructor.display_name in get(client, course.url).content.decode()
@@ -405,7 +425,7 @@ def test_pages_that_do_not_exist_are_not_kept(client, home, subject, student):
     for number in range(5):
         assert client.get(f"/no-such-subject-{number}/").status_code == 404
         assert client.get(f"{subject.url}no-such-course-{number}/").status_code == 404
-    kept = learning_cache._in_process["values"]
+    kept = learning_cache._in_process.kept()
     assert not [name for name in kept if "no-such" in name]
     assert any(name.endswith(f":{subject.slug}") for name in kept)
 
@@ -485,6 +505,25 @@ def test_kept_quiz_parts_show_the_published_quiz_to_each_reader(
     assert "1 question · pass mark 50%" in page and "Sine wave" not in page
 
 
+def test_a_change_in_a_transaction_retires_the_cache_again_when_it_commits(
+    django_capture_on_commit_callbacks,
+):
+    before = learning_cache.generation()
+    with django_capture_on_commit_callbacks() as callbacks:
+        learning_cache.invalidate()  # at once: the change is being made
+        during = learning_cache.generation()
+    assert during != before and len(callbacks) == 1
+    callbacks[0]()  # the commit: what a request read in between is retired too
+    assert learning_cache.generation() not in (before, during)
+
+
+def test_a_request_of_an_older_generation_never_writes_into_a_newer_store():
+    kept = learning_cache._Kept()
+    kept.values("new")["shared"] = "built from the new rows"
+    kept.values("old")["title"] = "built from the old rows"  # a request still on the old one
+    assert kept.values("new") == {}  # rebuilt, never the old request's values
+
+
 def test_a_process_keeps_only_the_most_recently_read_module_bodies(monkeypatch):
     monkeypatch.setattr(learning_cache, "RECENT_SIZE", 2)
     built = []
@@ -497,7 +536,7 @@ def test_a_process_keeps_only_the_most_recently_read_module_bodies(monkeypatch):
     assert built == ["a", "b", "c", "b"]
     assert keep("a", current="g2") == "a" and built[-1] == "a"  # a new generation: built again
     assert learning_cache.in_process_recent("none", lambda: None, "g2") is None
-    assert len(learning_cache._recent["values"]) <= 2
+    assert len(learning_cache._recent.kept()) <= 2
 
 
 def test_a_published_change_of_a_module_body_is_served_at_once(

@@ -146,3 +146,13 @@ def progress_passed(user, module):
     from learning.progress import passed_quiz_ids
 
     return passed_quiz_ids(user, module)
+
+
+def test_a_groups_users_are_still_filtered_by_the_group(enrolled_student, instructor):
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.create(name="Reviewers")
+    group.user_set.add(instructor)
+    assert group.user_set.get(pk=instructor.pk) == instructor
+    with pytest.raises(get_user_model().DoesNotExist):
+        group.user_set.get(pk=enrolled_student.pk)  # not a member
