@@ -109,47 +109,39 @@ def quizzes_of(module):
     return [(block.id, block.value) for block in module.body.blocks_by_name("quiz")]
 
 
-def passed_quiz_ids_sql(user, module):
-    """A scalar SELECT of the ids of ``module``'s quizzes ``user`` passed, joined by commas
-    (block ids are UUIDs), with its parameters: for CoursePage.reader_modules."""
+def _passed_quizzes(user, module, select):
+    """A SELECT of ``select`` over the attempts at ``module``'s quizzes that ``user`` passed,
+    with its parameters."""
     column = {name: QuizAttempt._meta.get_field(name).column for name in ("user", "module")}
-    joined = (
-        "string_agg(block_id, ',')"
-        if connection.vendor == "postgresql"
-        else "group_concat(block_id, ',')"
-    )
     sql = (
-        f"SELECT {joined} FROM {QuizAttempt._meta.db_table}"  # noqa: S608 (names from the model)
+        f"SELECT {select} FROM {QuizAttempt._meta.db_table}"  # noqa: S608 (names from the model)
         f" WHERE {column['user']} = %s AND {column['module']} = %s AND passed = %s"
     )
     return sql, [user.pk, module.pk, True]
 
 
+def passed_quiz_ids_sql(user, module):
+    """A scalar SELECT of the ids of ``module``'s quizzes ``user`` passed, joined by commas
+    (block ids are UUIDs), with its parameters: for CoursePage.reader_modules."""
+    joined = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    return _passed_quizzes(user, module, f"{joined}(block_id, ',')")
+
+
 def passed_quiz_ids(user, module):
-    """The ids of the module's quiz blocks the user passed: one plain query (every module page
-    of an enrolled reader asks it; the ORM's building of it cost more than the answer)."""
+    """The ids of the module's quiz blocks the user passed: one plain query (the ORM's building
+    of it cost more than the answer)."""
     if not user.is_authenticated:
         return set()
-    column = {name: QuizAttempt._meta.get_field(name).column for name in ("user", "module")}
-    sql = (
-        f"SELECT block_id FROM {QuizAttempt._meta.db_table}"  # noqa: S608 (names from the model)
-        f" WHERE {column['user']} = %s AND {column['module']} = %s AND passed = %s"
-    )
+    sql, params = _passed_quizzes(user, module, "block_id")
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, module.pk, True])
+        cursor.execute(sql, params)
         return {block_id for (block_id,) in cursor.fetchall()}
-
-
-def enrollment_of(user, course):
-    if not user.is_authenticated:
-        return None
-    return Enrollment.objects.filter(user=user, course=course).first()
 
 
 def complete_module(user, module):
     """Mark a module complete for an enrolled student. Returns (created, course_completed)."""
     course = module.course
-    enrollment = enrollment_of(user, course)
+    enrollment = Enrollment.of(user, course)
     if enrollment is None:
         raise NotAllowed("Enroll in the course to track your progress.")
     missing = {block_id for block_id, _ in quizzes_of(module)} - passed_quiz_ids(user, module)
@@ -233,7 +225,7 @@ def submit_quiz(user, module, block_id, data):
     quiz = dict(quizzes_of(module)).get(block_id)
     if quiz is None:
         raise LookupError(block_id)
-    if enrollment_of(user, module.course) is None:
+    if Enrollment.of(user, module.course) is None:
         raise NotAllowed("Enroll in the course to take its quizzes.")
     answers, results, score = grade(quiz, data)
     attempt = QuizAttempt.objects.create(

@@ -496,10 +496,9 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             raise Http404
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        modules, enrollment, passed = self.course.reader_modules(request.user, request, self)
-        # For get_context: asked once per request.
-        self._reader_modules, self._reader_enrollment = modules, enrollment
-        self._reader_passed_quiz_ids = passed
+        # The reader's modules, enrollment and passed quizzes, for get_context too.
+        self._reader = self.course.reader_modules(request.user, request, self)
+        enrollment = self._reader[1]
         if enrollment is not None:
             record_visit(enrollment, self)
         elif not is_course_staff(request.user, self.course):
@@ -574,15 +573,13 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         context["body_parts"] = parts = self.body_parts(request)
         course = self.course
-        modules = self.__dict__.get("_reader_modules")
-        if modules is None:  # not served by serve() (a preview): ask
-            modules = course.live_modules(request.user, request)
+        reader = self.__dict__.get("_reader")
+        if reader is None:  # not served by serve() (a preview): ask
+            reader = course.reader_modules(request.user, request, self)
+        modules, enrollment, passed = reader
         # A draft being previewed is not among the live modules: show it in its place.
         ids = [module.pk for module in modules]
         position = ids.index(self.pk) if self.pk in ids else None
-        enrollment = self.__dict__.get("_reader_enrollment", ...)
-        if enrollment is ...:  # not served by serve() (a preview): ask
-            enrollment = Enrollment.of(request.user, course)
         if enrollment is not None:
             from learning import progress
 
@@ -590,9 +587,6 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
                 request.user, modules
             )
             quiz_ids = {part.id for part in parts if part.block_type == "quiz"}
-            passed = self.__dict__.get("_reader_passed_quiz_ids")
-            if passed is None:  # not served by serve() (a preview): ask
-                passed = progress.passed_quiz_ids(request.user, self) if quiz_ids else set()
             context.update(
                 enrollment=enrollment,
                 module_completed=self.pk in course_progress.completed_ids,
