@@ -9,7 +9,6 @@ django-redis turns every call into a miss and logs the error, so pages are still
 """
 
 import contextlib
-import copy
 import logging
 import operator
 import uuid
@@ -24,6 +23,9 @@ from django.http import HttpResponse
 from django.utils.cache import patch_cache_control
 from django.utils.functional import SimpleLazyObject
 
+from home import sessions
+from learning import rows
+
 logger = logging.getLogger(__name__)
 
 GENERATION_KEY = "pagecache:generation"
@@ -34,9 +36,15 @@ def enabled():
     return settings.PAGE_CACHE_SECONDS > 0
 
 
-def generation():
-    """The current generation: every key of a cached page or value carries it."""
-    current = cache.get(GENERATION_KEY)
+def generation(request=None):
+    """The current generation: every key of a cached page or value carries it.
+
+    With the ``request``, its session is read in the same round trip (home/sessions.py).
+    """
+    if request is None:
+        current = cache.get(GENERATION_KEY)
+    else:
+        current = sessions.read_with(request, cache, "default", GENERATION_KEY)
     if current is None:
         current = uuid.uuid4().hex[:12]
         if not cache.add(GENERATION_KEY, current, timeout=None):
@@ -119,7 +127,7 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not request.path.startswith(NOT_PAGES):
             if enabled():
-                request.page_cache_generation = current = generation()
+                request.page_cache_generation = current = generation(request)
                 prime_site(request, current)
             response = cached_response(request)
             if response is not None:
@@ -256,9 +264,9 @@ def prime_site(request, current):
         f"site:{request._get_raw_host()}:{request.get_port()}", build, current
     )
     if site is not None:
-        home = copy.copy(site.root_page)
+        home = rows.copy_of(site.root_page)
         home._generation = current  # its view restrictions come from memory too (routing)
-        site = copy.copy(site)
+        site = rows.copy_of(site)
         site.root_page = home
     request._wagtail_site = site
     request._wagtail_cached_site_root_paths = root_paths

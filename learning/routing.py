@@ -4,8 +4,6 @@ Its own module, free of the learning models, so that the home page (home.models,
 can route the same way.
 """
 
-import copy
-
 from django.db import connection
 from django.db.models import Q
 from wagtail.models import Page, PageViewRestriction
@@ -106,7 +104,7 @@ class RoutedPageMixin:
             lambda: query(self.child_prefetch_related, self.child_defer),
             current,
         )
-        return copy.copy(kept) if kept is not None else None  # each request its own
+        return rows.copy_of(kept) if kept is not None else None  # each request its own
 
     def get_view_restrictions(self):
         """The restrictions on this page and its ancestors, as Wagtail's, in one query or none.

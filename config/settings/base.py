@@ -91,6 +91,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "home.context_processors.navigation",
+                # Django's CSRF token, masked with one draw of random bytes (home/csrf.py).
+                "home.csrf.csrf",
             ],
         },
     },
@@ -149,7 +151,9 @@ if REDIS_URL:
     # Sessions read from the shared cache, written to both: a logged-in page reads its session
     # without a query, and a session outlives a flushed or unreachable cache. Only with a
     # shared cache: a per-process one would keep a logged-out session alive in other processes.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    # Django's cached_db, read beside the page cache's generation in one round trip
+    # (home/sessions.py).
+    SESSION_ENGINE = "home.sessions"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -1,9 +1,14 @@
 """Small template helpers for the public site."""
 
+import datetime
+from functools import lru_cache
+
 from django import template
 from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
+from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 register = template.Library()
 
@@ -12,6 +17,22 @@ register = template.Library()
 def startswith(value, prefix):
     """``{% if request.path|startswith:subject.url %}``: is this path inside that section?"""
     return str(value).startswith(str(prefix))
+
+
+@register.filter(expects_localtime=True)
+def long_date(value):
+    """``value|date:"j F Y"`` ("5 November 2026", in the current time zone and language), each
+    day formatted once per process: Django's date formatting is a tenth of a page's own work."""
+    if isinstance(value, datetime.datetime):
+        value = value.date()
+    if not isinstance(value, datetime.date):
+        return ""
+    return _long_date(value, get_language())
+
+
+@lru_cache(maxsize=4096)
+def _long_date(day, language):
+    return date_format(day, "j F Y")
 
 
 @register.tag("kept")

@@ -67,7 +67,8 @@ def test_database_url_selects_postgresql_with_psycopg2(monkeypatch):
         "config.settings.base", monkeypatch, DATABASE_URL="postgres://u:p@db.internal:5432/learn"
     )
     database = settings.DATABASES["default"]
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    # Django's PostgreSQL backend, checking persistent connections once a second at most.
+    assert database["ENGINE"] == "home.postgresql"
     assert (database["HOST"], database["NAME"], database["USER"]) == ("db.internal", "learn", "u")
 
 
@@ -82,7 +83,8 @@ def test_redis_url_selects_django_redis_and_channels_redis(monkeypatch):
 
 def test_sessions_are_read_from_the_shared_cache_only_when_there_is_one(monkeypatch):
     shared = load_settings("config.settings.base", monkeypatch, REDIS_URL="redis://cache:6379/2")
-    assert shared.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
+    # Django's cached_db, read with the page cache's generation (home/sessions.py).
+    assert shared.SESSION_ENGINE == "home.sessions"
     local = load_settings("config.settings.base", monkeypatch)
     # A per-process cache would keep a logged-out session alive in the other processes.
     assert getattr(local, "SESSION_ENGINE", "django.contrib.sessions.backends.db") == (

@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Model
 
+from learning import rows
 from learning.models import Enrollment, ModulePage
 from learning.routing import child_by_slug
 from learning.tests.quiz_data import add_quiz
@@ -156,3 +157,17 @@ def test_a_groups_users_are_still_filtered_by_the_group(enrolled_student, instru
     assert group.user_set.get(pk=instructor.pk) == instructor
     with pytest.raises(get_user_model().DoesNotExist):
         group.user_set.get(pk=enrolled_student.pk)  # not a member
+
+
+def test_a_copy_of_a_kept_page_is_its_own_but_for_shared_values(course, module):
+    kept = ModulePage.objects.select_related("owner").get(pk=module.pk)
+    copy = rows.copy_of(kept)
+    assert_same(copy, kept)
+    assert copy is not kept and copy._state is not kept._state
+    assert copy.owner is kept.owner  # the related objects already loaded come along
+    copy.title = "Changed for one request"
+    copy._state.fields_cache["owner"] = None
+    copy._generation = "abc"
+    assert kept.title != "Changed for one request"
+    assert kept.owner is not None
+    assert not hasattr(kept, "_generation")
