@@ -28,7 +28,6 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from wagtail.admin.panels import FieldPanel, HelpPanel
 from wagtail.api import APIField
-from wagtail.blocks import StreamValue
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
@@ -37,6 +36,7 @@ from learning import cache as page_cache
 from learning import rows
 from learning.api import fields as api_fields
 from learning.blocks import ModuleBodyBlock, load_bodies
+from learning.models.body_parts import PERSONAL_BLOCKS, BodyPart, lazy_child, with_reader_quizzes
 from learning.models.enrollment import Enrollment
 from learning.permissions import CoursePermissionsMixin
 from learning.routing import RoutedPageMixin, routed_ancestors
@@ -95,31 +95,6 @@ def record_visit(enrollment, module):
         return
     Enrollment.objects.filter(pk=enrollment.pk).update(last_module=module, last_visited_at=now)
     enrollment.last_module_id, enrollment.last_visited_at = module.pk, now
-
-
-#: Blocks whose HTML depends on the reader (a quiz shows their result): never kept.
-PERSONAL_BLOCKS = ("quiz",)
-
-
-def lazy_child(block, block_id, raw):
-    """A body's block from its stored value, converted only if a template reads it: a quiz's
-    shared parts are kept fragments (blocks/quiz_block.html), so that a reader's page usually
-    reads none of it."""
-    return StreamValue.StreamChild(
-        block, SimpleLazyObject(partial(block.to_python, raw)), id=block_id
-    )
-
-
-class BodyPart:
-    """One block of a module body for the template: its kept HTML, or the block to render."""
-
-    __slots__ = ("id", "block_type", "html", "block")
-
-    def __init__(self, block_id, block_type, html=None, block=None):
-        self.id = block_id
-        self.block_type = block_type
-        self.html = html
-        self.block = block
 
 
 class ModuleSummary:
@@ -571,12 +546,14 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        context["body_parts"] = parts = self.body_parts(request)
         course = self.course
         reader = self.__dict__.get("_reader")
         if reader is None:  # not served by serve() (a preview): ask
             reader = course.reader_modules(request.user, request, self)
         modules, enrollment, passed = reader
+        context["body_parts"] = parts = with_reader_quizzes(
+            self, self.body_parts(request), request, enrollment is not None, passed
+        )
         # A draft being previewed is not among the live modules: show it in its place.
         ids = [module.pk for module in modules]
         position = ids.index(self.pk) if self.pk in ids else None

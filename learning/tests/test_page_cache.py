@@ -478,6 +478,29 @@ def test_a_kept_module_body_still_shows_each_reader_their_own_quiz_result(
     assert 'badge--done">Passed' not in page
 
 
+def test_a_kept_quiz_form_carries_each_readers_own_csrf_token(rich_module, course, student):
+    from django.middleware.csrf import _unmask_cipher_token
+
+    from learning.models import Enrollment
+    from learning.tests.quiz_data import RIGHT
+
+    quiz_url = reverse("learning:quiz", args=(rich_module.pk, QUIZ_ID))
+    tokens = []
+    for reader in (student, make_user("second-reader"), student):
+        Enrollment.objects.get_or_create(user=reader, course=course)
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(reader)
+        page = get(client, rich_module.url).content.decode()
+        form = page[page.index(f'action="{quiz_url}"') :]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
+        assert _unmask_cipher_token(token) == client.cookies["csrftoken"].value
+        tokens.append(token)
+        response = client.post(quiz_url, {**RIGHT, "csrfmiddlewaretoken": token})
+        assert response.status_code == 302  # graded: the token was the reader's own
+    assert len(set(tokens)) == 3
+    assert not [html for html in learning_cache._in_process.kept().values() if token in str(html)]
+
+
 def test_kept_quiz_parts_show_the_published_quiz_to_each_reader(
     client, rich_module, enrolled_student, instructor
 ):
