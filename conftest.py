@@ -188,6 +188,15 @@ def pytest_runtest_teardown(item, nextitem):
             restore_migrated_data()
 
 
+@pytest.fixture
+def page_cache_on(settings):
+    """The page cache on (tests run with it off), in an empty cache."""
+    settings.PAGE_CACHE_SECONDS = 60
+    clear_cache()
+    yield
+    clear_cache()
+
+
 def clear_cache():
     """Empty this test run's cache keys only: never FLUSHDB on the machine's shared Redis."""
     from django.core.cache import cache

@@ -225,11 +225,12 @@ RECENT_SIZE = 128
 _recent = _Kept(OrderedDict)
 
 
-def in_process_recent(name, build, current):
+def in_process_recent(name, build, current, store=None, size=None):
     """``in_process`` for larger values, of which many exist (a module's rendered body): only
     the ``RECENT_SIZE`` most recently used are kept, so that a process's memory stays bounded
-    whatever the size of the site. ``build`` may read the shared cache (``remember``)."""
-    values = _recent.values(current)
+    whatever the size of the site. ``build`` may read the shared cache (``remember``).
+    ``store`` and ``size``: another such store (``recent_store()``) and its size."""
+    values = (store or _recent).values(current)
     value = values.get(name)
     if value is not None:
         with contextlib.suppress(KeyError):  # dropped by another thread meanwhile
@@ -238,10 +239,15 @@ def in_process_recent(name, build, current):
     value = build()
     if value is not None:
         values[name] = value
-        while len(values) > RECENT_SIZE:
+        while len(values) > (size or RECENT_SIZE):
             with contextlib.suppress(KeyError):
                 values.popitem(last=False)
     return value
+
+
+def recent_store():
+    """A store of its own for ``in_process_recent``."""
+    return _Kept(OrderedDict)
 
 
 def prime_site(request, current):

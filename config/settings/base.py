@@ -93,6 +93,8 @@ TEMPLATES = [
                 "home.context_processors.navigation",
                 # Django's CSRF token, masked with one draw of random bytes (home/csrf.py).
                 "home.csrf.csrf",
+                # {{ reader.display_name }} in the header (learning/shells.py).
+                "learning.shells.reader",
             ],
         },
     },

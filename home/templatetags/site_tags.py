@@ -8,6 +8,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
+from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -28,6 +29,11 @@ def long_date(value):
     if not isinstance(value, datetime.date):
         return ""
     return _long_date(value, get_language())
+
+
+def long_date_of(value):
+    """``long_date`` from Python: the day of ``value`` in the current time zone."""
+    return long_date(template_localtime(value)) if value else ""
 
 
 @lru_cache(maxsize=4096)
@@ -136,17 +142,14 @@ def site_nav(context):
     return mark_safe(kept_html(request, f"nav:{marks}", "includes/site_nav.html", values))  # noqa: S308
 
 
-@register.simple_tag(takes_context=True)
-def module_items(context, template_name, modules, completed_ids=None, current_id=None):
+def module_items(request, template_name, modules, completed_ids=(), current_id=None):
     """A course's modules as list items, each ``template_name`` rendered with ``module``,
     ``number``, ``done`` (in ``completed_ids``) and ``current`` (``current_id``).
 
     A list is the same for every reader but for the done marks: each item's form is kept
     (``kept_html``) and a reader's list joins them.
     """
-    request = context.get("request")
     host = host_of(request) if request is not None else None
-    completed_ids = completed_ids or ()
     items = []
     for number, module in enumerate(modules, 1):
         done, current = module.pk in completed_ids, module.pk == current_id
@@ -154,6 +157,19 @@ def module_items(context, template_name, modules, completed_ids=None, current_id
         name = f"{module.pk}:{number}:{done:d}{current:d}"
         items.append(kept_html(request, name, template_name, values, host))
     return mark_safe("".join(items))  # noqa: S308 (rendered templates)
+
+
+def progress_bar(request, progress):
+    """A reader's progress bar (learning/includes/progress_bar.html), one form per count."""
+    name = f"progress:{progress.done}:{progress.total}"
+    values = {"progress": progress}
+    return mark_safe(kept_html(request, name, "learning/includes/progress_bar.html", values))  # noqa: S308
+
+
+@register.simple_tag(takes_context=True)
+def csrf_join(context, pieces):
+    """``pieces`` joined with the form's CSRF token: a kept quiz (learning.models.body_parts)."""
+    return mark_safe(str(context.get("csrf_token", "")).join(pieces))  # noqa: S308
 
 
 _paths = {}

@@ -4,7 +4,8 @@ Text, image, file and video blocks render the same for every reader, and are kep
 (``ModulePage.body_parts``). A quiz differs by reader in three things only: whether it shows
 the form (the reader is enrolled) or a note, whether it says "Passed", and the form's CSRF
 token. Each of its four forms is rendered once per process while the page cache's generation
-lasts, with a slot where the token goes (``quiz_html``); a reader's page fills the slot.
+lasts, split where the token goes (``with_reader_quizzes``); the template joins the pieces
+with the page's token (``{% csrf_join %}``).
 """
 
 import secrets
@@ -12,10 +13,8 @@ from functools import partial
 
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
 from wagtail.blocks import StreamValue
 
-from home.csrf import masked_token
 from learning import cache as page_cache
 
 #: Blocks whose HTML depends on the reader (a quiz shows their result): never kept whole.
@@ -35,19 +34,21 @@ def lazy_child(block, block_id, raw):
 
 
 class BodyPart:
-    """One block of a module body for the template: its kept HTML, or the block to render."""
+    """One block of a module body for the template: its kept HTML, the kept pieces of a quiz
+    to join with the CSRF token (``slots``), or the block to render."""
 
-    __slots__ = ("id", "block_type", "html", "block")
+    __slots__ = ("id", "block_type", "html", "block", "slots")
 
     def __init__(self, block_id, block_type, html=None, block=None):
         self.id = block_id
         self.block_type = block_type
         self.html = html
         self.block = block
+        self.slots = None
 
 
 def with_reader_quizzes(page, parts, request, enrolled, passed_ids):
-    """``parts`` with each quiz's HTML for this reader filled in from its kept forms.
+    """``parts`` with each quiz's kept form for this reader (``slots``).
 
     Left to the template (``{% include_block %}``, in the page's context) when nothing is kept
     for the request: the page cache off, or a draft's preview.
@@ -62,11 +63,9 @@ def with_reader_quizzes(page, parts, request, enrolled, passed_ids):
         if part.html is None and part.block_type == "quiz":
             passed = part.id in passed_ids
             name = f"quiz:{host}:{page.pk}:{page.live_revision_id}:{part.id}:{enrolled:d}{passed:d}"
-            slots = page_cache.in_process(
+            part.slots = page_cache.in_process(
                 name, partial(_quiz_slots, page, part, enrolled, passed), current
             )
-            html = masked_token(request).join(slots) if len(slots) > 1 else slots[0]
-            part.html = mark_safe(html)  # noqa: S308 (the block's template, escaped there)
     return parts
 
 

@@ -10,7 +10,7 @@ so that the checks on its ancestors (published, view restrictions) read no page 
 
 from collections import Counter
 from datetime import timedelta
-from functools import cached_property, partial
+from functools import cache, cached_property, partial
 
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef
 from django.db.models.functions import Length, Substr
 from django.http import Http404
 from django.template.response import TemplateResponse
-from django.urls import URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
@@ -32,8 +32,9 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
+from home.templatetags import site_tags
 from learning import cache as page_cache
-from learning import rows
+from learning import rows, shells
 from learning.api import fields as api_fields
 from learning.blocks import ModuleBodyBlock, load_bodies
 from learning.models.body_parts import PERSONAL_BLOCKS, BodyPart, lazy_child, with_reader_quizzes
@@ -236,6 +237,19 @@ class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
         return context
 
 
+def serve_shell(page, request, *args, **kwargs):
+    """``Page.serve``, its response rendered from a kept shell where it can be
+    (``page.shell_form``, learning.shells)."""
+    request.is_preview = False
+    context = page.get_context(request, *args, **kwargs)
+    return shells.ShellResponse(
+        request,
+        page.get_template(request, *args, **kwargs),
+        context,
+        partial(page.shell_form, request, context),
+    )
+
+
 class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     """A course: its instructor is the page owner; its modules are its children, in tree order."""
 
@@ -401,7 +415,21 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     def serve(self, request, *args, **kwargs):
         if has_unpublished_ancestor(self):
             raise Http404
-        return super().serve(request, *args, **kwargs)
+        return serve_shell(self, request, *args, **kwargs)
+
+    def shell_form(self, request, context):
+        """What course_page.html shows this reader depends on (learning.shells)."""
+        if not request.user.is_authenticated:
+            return None  # visitors: the page cache
+        enrollment = context["enrollment"]
+        return (
+            enrollment is not None,
+            bool(enrollment and enrollment.completed_at),
+            context.get("certificate") is not None,
+            context["resume_module"] is not None,
+            bool(enrollment and enrollment.last_module_id),
+            enrollment is None and bool(context["is_course_staff"]()),
+        )
 
     def live_modules_with_bodies(self):
         return list(ModulePage.objects.child_of(self).live().order_by("path"))
@@ -420,18 +448,36 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             modules=modules,
             enrollment=enrollment,
             # A callable, so that the template asks (a query) only when nobody is enrolled.
-            is_course_staff=partial(is_course_staff, request.user, self),
+            is_course_staff=cache(partial(is_course_staff, request.user, self)),
             resume_module=resume,
         )
+        progress, reader = None, {}
         if enrollment is not None:
             from learning.models.progress import Certificate
             from learning.progress import progress_of_modules
 
-            context["progress"] = progress_of_modules(request.user, modules)
+            context["progress"] = progress = progress_of_modules(request.user, modules)
+            reader.update(
+                enrolled_on=partial(site_tags.long_date_of, enrollment.created_at),
+                completed_on=partial(site_tags.long_date_of, enrollment.completed_at),
+                progress_bar=partial(site_tags.progress_bar, request, progress),
+            )
             if enrollment.completed_at:
-                context["certificate"] = Certificate.objects.filter(
+                context["certificate"] = certificate = Certificate.objects.filter(
                     user=request.user, course=self
                 ).first()
+                if certificate is not None:
+                    reader["certificate_url"] = reverse(
+                        "learning:certificate", args=[certificate.pk]
+                    )
+        if resume is not None:
+            reader.update(resume_url=resume.url, resume_title=resume.title)
+        template = "learning/includes/module_list_item.html"
+        completed = progress.completed_ids if progress else ()
+        reader["module_items"] = partial(
+            site_tags.module_items, request, template, modules, completed
+        )
+        context["reader"] = shells.reader_values(request, **reader)
         return context
 
 
@@ -488,7 +534,17 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
                 },
                 status=403,
             )
-        return super().serve(request, *args, **kwargs)
+        return serve_shell(self, request, *args, **kwargs)
+
+    def shell_form(self, request, context):
+        """What module_page.html shows this reader depends on (learning.shells)."""
+        passed = context.get("passed_quiz_ids") or set()
+        return (
+            context.get("enrollment") is not None,
+            bool(context.get("module_completed")),
+            bool(context.get("quizzes_to_pass")),
+            tuple(part.id for part in context["body_parts"] if part.id in passed),
+        )
 
     def body_parts(self, request):
         """The body's blocks for the template, each with its HTML when it is the same for all.
@@ -557,19 +613,27 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         # A draft being previewed is not among the live modules: show it in its place.
         ids = [module.pk for module in modules]
         position = ids.index(self.pk) if self.pk in ids else None
+        completed, reader = (), {}
         if enrollment is not None:
             from learning import progress
 
             context["progress"] = course_progress = progress.progress_of_modules(
                 request.user, modules
             )
+            completed = course_progress.completed_ids
+            reader["progress_bar"] = partial(site_tags.progress_bar, request, course_progress)
             quiz_ids = {part.id for part in parts if part.block_type == "quiz"}
             context.update(
                 enrollment=enrollment,
-                module_completed=self.pk in course_progress.completed_ids,
+                module_completed=self.pk in completed,
                 passed_quiz_ids=passed,
                 quizzes_to_pass=quiz_ids - passed,
             )
+        template = "learning/includes/module_nav_item.html"
+        reader["module_items"] = partial(
+            site_tags.module_items, request, template, modules, completed, self.pk
+        )
+        context["reader"] = shells.reader_values(request, **reader)
         context.update(
             course=course,
             subject=course.get_parent(),

@@ -10,22 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import Site
 
-from conftest import PASSWORD, clear_cache, make_user
+from conftest import PASSWORD, make_user
 from home.models import HomePage
 from learning import cache as learning_cache
 from learning.cache import HEADER
 from learning.tests import factories
 from learning.tests.quiz_data import QUIZ_ID, quiz_value
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def page_cache(settings):
-    settings.PAGE_CACHE_SECONDS = 60
-    clear_cache()
-    yield
-    clear_cache()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 def get(client, url):

@@ -1,0 +1,218 @@
+"""Course and module pages kept as shells (learning/shells.py): a reader's page from a shell
+another reader's request built is the page rendered whole for them, in every reader state."""
+
+import datetime
+import re
+
+import pytest
+from django.middleware.csrf import _unmask_cipher_token
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from conftest import make_user
+from learning import progress, shells
+from learning.models import Certificate, Enrollment, ModuleCompletion
+from learning.tests import factories
+from learning.tests.quiz_data import QUIZ_ID, RIGHT, add_quiz
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
+
+
+@pytest.fixture
+def built(monkeypatch):
+    """The names of the shells built, in order."""
+    names = []
+    build = shells.ShellResponse._shell
+
+    def spy(self):
+        names.append(self._shell_name())
+        return build(self)
+
+    monkeypatch.setattr(shells.ShellResponse, "_shell", spy)
+    return names
+
+
+@pytest.fixture
+def modules(course, module, instructor):
+    second = factories.ModulePageFactory(
+        parent=course, title="Derivatives", slug="derivatives", owner=instructor
+    )
+    third = factories.ModulePageFactory(
+        parent=course, title="Integrals & <series>", slug="integrals", owner=instructor
+    )
+    add_quiz(second)
+    return [module, second, third]
+
+
+def reader(name, course=None, enrolled_days_ago=None, **extra):
+    user = make_user(name, **extra)
+    if course is not None:
+        enrollment = Enrollment.objects.create(user=user, course=course)
+        if enrolled_days_ago is not None:
+            created = timezone.now() - datetime.timedelta(days=enrolled_days_ago)
+            Enrollment.objects.filter(pk=enrollment.pk).update(created_at=created)
+    return user
+
+
+def client_of(user):
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def page(client, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    return TOKEN.sub('name="csrfmiddlewaretoken" value="TOKEN"', response.content.decode())
+
+
+def assert_kept_page_is_the_whole_page(url, first, second, built):
+    """``second``'s page, from the shell ``first``'s request built, equals their page
+    rendered whole; returns it."""
+    page(client_of(first), url)
+    count = len(built)
+    client = client_of(second)
+    kept = page(client, url)
+    assert len(built) == count, "the second reader's page was not made from the shell"
+    shells.enabled = False
+    try:
+        whole = page(client, url)
+    finally:
+        shells.enabled = True
+    assert kept == whole
+    return kept
+
+
+def test_enrolled_readers_share_a_course_shell_and_see_their_own_values(
+    course, modules, built
+):
+    first = reader("ada", course, enrolled_days_ago=3, first_name="Ada")
+    second = reader("bob", course, enrolled_days_ago=40, first_name="<b>Bob</b> & co")
+    ModuleCompletion.objects.create(user=second, module=modules[0])
+    html = assert_kept_page_is_the_whole_page(course.url, first, second, built)
+    since = timezone.localtime(Enrollment.objects.get(user=second).created_at)
+    assert f"You are enrolled since {since.day} {since:%B %Y}." in html
+    assert "&lt;b&gt;Bob&lt;/b&gt; &amp; co" in html and "<b>Bob</b>" not in html
+    assert "Ada" not in html
+    assert "1 of 3 modules complete" in html
+    assert "Integrals &amp; &lt;series&gt;" in html
+
+
+def test_readers_who_resume_share_a_shell_with_their_own_module(course, modules, built):
+    first, second = reader("ada", course), reader("bob", course)
+    Enrollment.objects.filter(user=first).update(last_module=modules[0])
+    Enrollment.objects.filter(user=second).update(last_module=modules[2])
+    html = assert_kept_page_is_the_whole_page(course.url, first, second, built)
+    assert f'href="{modules[2].url}">Continue: Integrals &amp; &lt;series&gt;' in html
+
+
+def test_readers_who_completed_the_course_see_their_own_certificate(course, modules, built):
+    first, second = reader("ada", course), reader("bob", course)
+    for user in (first, second):
+        for module in modules:
+            ModuleCompletion.objects.create(user=user, module=module)
+        assert progress.record_course_completion(Enrollment.objects.get(user=user))
+    html = assert_kept_page_is_the_whole_page(course.url, first, second, built)
+    mine = Certificate.objects.get(user=second, course=course)
+    theirs = Certificate.objects.get(user=first, course=course)
+    assert reverse("learning:certificate", args=[mine.pk]) in html
+    assert str(theirs.pk) not in html
+    assert "You completed this course on" in html
+
+
+def test_readers_not_enrolled_share_a_shell_with_their_own_token(course, modules, built):
+    first, second = reader("ada"), reader("bob")
+    html = assert_kept_page_is_the_whole_page(course.url, first, second, built)
+    assert reverse("learning:enroll", args=[course.pk]) in html
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(second)
+    response = client.get(course.url)
+    tokens = TOKEN.findall(response.content.decode())
+    assert len(tokens) == 2 and len(set(tokens)) == 1  # the log-out and enroll forms
+    assert _unmask_cipher_token(tokens[0]) == client.cookies["csrftoken"].value
+    response = client.post(
+        reverse("learning:enroll", args=[course.pk]), {"csrfmiddlewaretoken": tokens[0]}
+    )
+    assert response.status_code == 302
+    assert Enrollment.objects.filter(user=second, course=course).exists()
+
+
+def test_each_reader_state_is_a_shell_of_its_own(course, modules, built):
+    enrolled, other = reader("ada", course), reader("bob")
+    page(client_of(enrolled), course.url)
+    html = page(client_of(other), course.url)
+    assert len(built) == 2
+    assert "You are enrolled since" not in html and "Enroll" in html
+
+
+def test_module_readers_share_a_shell_with_their_own_progress_and_quiz_state(
+    course, modules, built
+):
+    first, second = reader("ada", course), reader("bob", course, first_name="<i>Bob</i>")
+    ModuleCompletion.objects.create(user=second, module=modules[0])
+    url = modules[1].url  # with a quiz
+    html = assert_kept_page_is_the_whole_page(url, first, second, built)
+    assert "1 of 3 modules complete" in html
+    assert 'badge--done">Passed' not in html
+    assert "&lt;i&gt;Bob&lt;/i&gt;" in html
+
+
+def test_a_passed_quiz_is_a_shell_of_its_own(course, modules, built):
+    first, second = reader("ada", course), reader("bob", course)
+    url = modules[1].url
+    quiz = reverse("learning:quiz", args=[modules[1].pk, QUIZ_ID])
+    for user in (first, second):
+        assert client_of(user).post(quiz, RIGHT).status_code == 302
+    html = assert_kept_page_is_the_whole_page(url, first, second, built)
+    assert 'badge--done">Passed' in html
+    fresh = reader("cyd", course)
+    assert 'badge--done">Passed' not in page(client_of(fresh), url)
+
+
+def test_a_completed_module_is_a_shell_of_its_own(course, modules, built):
+    first, second = reader("ada", course), reader("bob", course)
+    for user in (first, second):
+        ModuleCompletion.objects.create(user=user, module=modules[2])
+    html = assert_kept_page_is_the_whole_page(modules[2].url, first, second, built)
+    assert "You have finished this module." in html
+    assert reverse("learning:uncomplete", args=[modules[2].pk]) in html
+
+
+def test_a_reader_with_a_message_waiting_gets_the_whole_page(course, modules, built):
+    student = reader("ada")
+    client = client_of(student)
+    page(client, course.url)
+    response = client.post(reverse("learning:enroll", args=[course.pk]), follow=True)
+    assert "You are enrolled in" in response.content.decode()
+    assert len(built) == 1  # the page with the message was rendered whole
+    assert "You are enrolled in" not in page(client, course.url)
+
+
+def test_an_admin_user_gets_the_whole_page_and_leaves_no_shell(
+    course, modules, superuser, built
+):
+    html = page(client_of(superuser), course.url)
+    assert 'href="/admin/">Admin</a>' in html
+    assert built == []
+    student = reader("ada", course)
+    html = page(client_of(student), course.url)
+    assert "/admin/" not in html and len(built) == 1
+
+
+def test_publishing_retires_the_shells(course, modules, built):
+    first = reader("ada", course)
+    page(client_of(first), course.url)
+    course.title = "Calculus, second edition"
+    course.save_revision().publish()
+    html = page(client_of(first), course.url)
+    assert "Calculus, second edition" in html and len(built) == 2
+
+
+def test_without_the_page_cache_no_shell_is_kept(settings, course, modules, built):
+    settings.PAGE_CACHE_SECONDS = 0
+    student = reader("ada", course, first_name="Ada")
+    assert "Ada" in page(client_of(student), course.url)
+    assert built == []
