@@ -220,6 +220,12 @@ def in_process(name, build, current):
     return value
 
 
+def in_process_store(current):
+    """What ``in_process`` keeps for the generation ``current``, as a dict: for a caller that
+    looks up many values at once (a module list's items)."""
+    return _in_process.values(current)
+
+
 #: How many of the larger values (module bodies) a process keeps: the most recently used.
 RECENT_SIZE = 128
 _recent = _Kept(OrderedDict)

@@ -86,7 +86,7 @@ def progress_of_modules(user, modules):
     ids = [module.pk for module in modules]
     if not ids or not user.is_authenticated:
         return Progress(total=len(ids))
-    if all(getattr(module, "completed_by", None) == user.pk for module in modules):
+    if {getattr(module, "completed_by", None) for module in modules} == {user.pk}:
         completed = {module.pk for module in modules if module.completed}
     else:
         completed = set(

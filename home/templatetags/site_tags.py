@@ -149,13 +149,28 @@ def module_items(request, template_name, modules, completed_ids=(), current_id=N
     A list is the same for every reader but for the done marks: each item's form is kept
     (``kept_html``) and a reader's list joins them.
     """
-    host = host_of(request) if request is not None else None
+    from learning import cache
+
+    generation = cache.request_generation(request) if request is not None else None
+    if generation and not getattr(request, "is_preview", False):
+        # kept_html's store, read directly: one lookup per item
+        kept, prefix = (
+            cache.in_process_store(generation),
+            f"html:{template_name}:{host_of(request)}:",
+        )
+    else:
+        kept, prefix = {}, None
     items = []
     for number, module in enumerate(modules, 1):
         done, current = module.pk in completed_ids, module.pk == current_id
-        values = {"module": module, "number": number, "done": done, "current": current}
-        name = f"{module.pk}:{number}:{done:d}{current:d}"
-        items.append(kept_html(request, name, template_name, values, host))
+        name = f"{prefix}{module.pk}:{number}:{done:d}{current:d}"
+        html = kept.get(name)
+        if html is None:
+            values = {"module": module, "number": number, "done": done, "current": current}
+            html = render_to_string(template_name, values)
+            if prefix is not None:
+                kept[name] = html
+        items.append(html)
     return mark_safe("".join(items))  # noqa: S308 (rendered templates)
 
 

@@ -237,6 +237,16 @@ class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
         return context
 
 
+@cache
+def _enrollment_sql():
+    """The reader's enrollment: its columns, and its join on the user and the course (for
+    ``CoursePage.reader_modules``)."""
+    user, course = (Enrollment._meta.get_field(name).column for name in ("user", "course"))
+    table = Enrollment._meta.db_table
+    join = f"LEFT JOIN {table} e ON e.{user} = %s AND e.{course} = %s"
+    return rows.columns(Enrollment, lambda model: "e"), join
+
+
 def serve_shell(page, request, *args, **kwargs):
     """``Page.serve``, its response rendered from a kept shell where it can be
     (``page.shell_form``, learning.shells)."""
@@ -350,18 +360,17 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         if not user.is_authenticated:
             return self.live_modules(user, request), None, set()
         modules_sql, modules_params = self._live_modules_sql(user)
-        enrollment = {name: Enrollment._meta.get_field(name).column for name in ("user", "course")}
         passed_sql, passed_params = "NULL", []
         if module is not None:
             from learning.progress import passed_quiz_ids_sql
 
             passed_sql, passed_params = passed_quiz_ids_sql(user, module)
+        enrollment_columns, enrollment_join = _enrollment_sql()
         sql = f"""
-            SELECT {rows.columns(Enrollment, lambda model: "e")},
+            SELECT {enrollment_columns},
                 ({passed_sql}) AS passed, x.id, x.title, x.slug, x.description, x.done
             FROM (SELECT 1 AS one) o
-            LEFT JOIN {Enrollment._meta.db_table} e
-                ON e.{enrollment["user"]} = %s AND e.{enrollment["course"]} = %s
+            {enrollment_join}
             LEFT JOIN ({modules_sql}) x ON 1 = 1
             ORDER BY x.path
         """  # noqa: S608 (names from the models, values as parameters)

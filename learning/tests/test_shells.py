@@ -86,9 +86,7 @@ def assert_kept_page_is_the_whole_page(url, first, second, built):
     return kept
 
 
-def test_enrolled_readers_share_a_course_shell_and_see_their_own_values(
-    course, modules, built
-):
+def test_enrolled_readers_share_a_course_shell_and_see_their_own_values(course, modules, built):
     first = reader("ada", course, enrolled_days_ago=3, first_name="Ada")
     second = reader("bob", course, enrolled_days_ago=40, first_name="<b>Bob</b> & co")
     ModuleCompletion.objects.create(user=second, module=modules[0])
@@ -191,9 +189,7 @@ def test_a_reader_with_a_message_waiting_gets_the_whole_page(course, modules, bu
     assert "You are enrolled in" not in page(client, course.url)
 
 
-def test_an_admin_user_gets_the_whole_page_and_leaves_no_shell(
-    course, modules, superuser, built
-):
+def test_an_admin_user_gets_the_whole_page_and_leaves_no_shell(course, modules, superuser, built):
     html = page(client_of(superuser), course.url)
     assert 'href="/admin/">Admin</a>' in html
     assert built == []
