@@ -6,6 +6,9 @@ it. These read one row with hand-written SQL and build the instance as the ORM d
 database's and the fields' converters applied, then ``Model.from_db``.
 """
 
+import hashlib
+import re
+
 from django.db import connection
 
 _converters = {}
@@ -82,3 +85,31 @@ def copy_of(instance):
     if "fields_cache" in state.__dict__:
         state.fields_cache = dict(state.fields_cache)
     return new
+
+
+_PLACEHOLDER = re.compile(r"%s")
+_statements = {}
+
+
+def execute_prepared(cursor, sql, params):
+    """``cursor.execute(sql, params)``, as a statement PostgreSQL prepares once per connection.
+
+    Planning a query with a few joins took the server longer than running it; a prepared
+    statement is planned once (then with a generic plan, which is why ``sql`` should give the
+    planner ranges rather than ``LIKE`` patterns). Only with the project's backend
+    (home.postgresql), which tracks what each connection prepared; a plain execute elsewhere.
+    Not for a server behind a transaction-pooling proxy (PgBouncer's transaction mode), whose
+    connections change under the client.
+    """
+    prepared = getattr(connection, "prepared_statements", None)
+    if prepared is None:
+        return cursor.execute(sql, params)
+    name = _statements.get(sql)
+    if name is None:
+        name = _statements[sql] = "learning_" + hashlib.sha1(sql.encode()).hexdigest()[:20]  # noqa: S324
+    if name not in prepared:
+        numbers = iter(range(1, len(params) + 1))
+        cursor.execute(f"PREPARE {name} AS {_PLACEHOLDER.sub(lambda _: f'${next(numbers)}', sql)}")
+        prepared.add(name)
+    placeholders = ", ".join(["%s"] * len(params))
+    return cursor.execute(f"EXECUTE {name} ({placeholders})", params)

@@ -20,10 +20,17 @@ CHECK_EVERY = 1.0
 
 class DatabaseWrapper(base.DatabaseWrapper):
     _checked_at = float("-inf")
+    #: The names of the statements this connection prepared (learning.rows.execute_prepared).
+    prepared_statements = None
 
     def connect(self):
         super().connect()
+        self.prepared_statements = set()
         self._checked_at = time.monotonic()
+
+    def _close(self):
+        self.prepared_statements = None
+        super()._close()
 
     def close_if_health_check_failed(self):
         if self.connection is not None and not self.health_check_done:

@@ -95,3 +95,20 @@ def test_within_the_second_a_closed_connection_fails_one_query_then_is_replaced(
         query(wrapper)
     next_request(wrapper)  # the end of that request: Django closes the broken connection
     assert query(wrapper) != first
+
+
+def test_a_prepared_query_answers_as_a_plain_one_and_is_prepared_once_per_connection():
+    from learning import rows
+
+    sql = "SELECT %s::int + %s::int, %s::text"
+    with connection.cursor() as cursor:
+        for values in ([1, 2, "a"], [40, 2, "b%s"]):
+            rows.execute_prepared(cursor, sql, values)
+            assert cursor.fetchone() == (values[0] + values[1], values[2])
+        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'learning_%%'")
+        assert cursor.fetchone() == (1,)
+    assert len(connection.prepared_statements) == 1
+    connection.close()  # a new connection: prepared again
+    with connection.cursor() as cursor:
+        rows.execute_prepared(cursor, sql, [1, 1, "c"])
+        assert cursor.fetchone() == (2, "c")

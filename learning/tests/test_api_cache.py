@@ -8,9 +8,8 @@ from wagtail.models import APIToken, PageViewRestriction
 
 from learning.api.caching import API_CACHE_HEADER
 from learning.tests import factories
-from learning.tests.test_page_cache import page_cache  # noqa: F401 (turns the cache on)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 COURSES = "/api/v2/courses/"
 

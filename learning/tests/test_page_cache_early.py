@@ -5,9 +5,8 @@ from django.contrib.auth.models import Group
 from wagtail.models import PageViewRestriction
 
 from learning.cache import HEADER
-from learning.tests.test_page_cache import page_cache  # noqa: F401 (autouse: the cache on, empty)
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
 
 def test_a_cache_hit_makes_no_database_query(client, course, django_assert_num_queries):
