@@ -25,7 +25,9 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def connect(self):
         super().connect()
-        self.prepared_statements = set()
+        # Only a persistent connection: on one per request, preparing would cost a round trip.
+        persistent = self.settings_dict["CONN_MAX_AGE"] != 0
+        self.prepared_statements = set() if persistent else None
         self._checked_at = time.monotonic()
 
     def _close(self):

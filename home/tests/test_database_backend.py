@@ -97,18 +97,56 @@ def test_within_the_second_a_closed_connection_fails_one_query_then_is_replaced(
     assert query(wrapper) != first
 
 
-def test_a_prepared_query_answers_as_a_plain_one_and_is_prepared_once_per_connection():
+def prepared_names(db):
+    with db.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_prepared_statements WHERE name LIKE 'learning_%%'")
+        return [name for (name,) in cursor.fetchall()]
+
+
+def run(db, sql, params):
     from learning import rows
 
-    sql = "SELECT %s::int + %s::int, %s::text"
-    with connection.cursor() as cursor:
-        for values in ([1, 2, "a"], [40, 2, "b%s"]):
-            rows.execute_prepared(cursor, sql, values)
-            assert cursor.fetchone() == (values[0] + values[1], values[2])
-        cursor.execute("SELECT count(*) FROM pg_prepared_statements WHERE name LIKE 'learning_%%'")
-        assert cursor.fetchone() == (1,)
-    assert len(connection.prepared_statements) == 1
-    connection.close()  # a new connection: prepared again
-    with connection.cursor() as cursor:
-        rows.execute_prepared(cursor, sql, [1, 1, "c"])
-        assert cursor.fetchone() == (2, "c")
+    with db.cursor() as cursor:
+        rows.execute_prepared(cursor, sql, params)
+        return cursor.fetchall()
+
+
+SUM = "SELECT %s::int + %s::int, %s::text"
+
+
+def test_a_prepared_query_answers_as_a_plain_one_and_is_prepared_once_per_connection(wrapper):
+    assert run(wrapper, SUM, [1, 2, "a"]) == [(3, "a")]
+    assert run(wrapper, SUM, [40, 2, "b%s"]) == [(42, "b%s")]
+    assert len(prepared_names(wrapper)) == 1
+    wrapper.close()  # a new connection: prepared again
+    assert run(wrapper, SUM, [1, 1, "c"]) == [(2, "c")]
+    assert len(prepared_names(wrapper)) == 1
+
+
+def test_a_connection_per_request_runs_the_query_plainly():
+    assert connection.settings_dict["CONN_MAX_AGE"] == 0  # the tests' own connection
+    assert run(connection, SUM, [1, 2, "a"]) == [(3, "a")]
+    assert connection.prepared_statements is None and prepared_names(connection) == []
+
+
+def test_a_statement_whose_table_changed_is_prepared_again(wrapper):
+    with wrapper.cursor() as cursor:
+        cursor.execute("CREATE TEMPORARY TABLE shelf (label varchar(10))")
+        cursor.execute("INSERT INTO shelf VALUES ('a'), ('b')")
+    sql = "SELECT label FROM shelf WHERE label <> %s ORDER BY label"
+    assert run(wrapper, sql, ["a"]) == [("b",)]
+    with wrapper.cursor() as cursor:  # what a migration does while the app runs
+        cursor.execute("ALTER TABLE shelf ALTER COLUMN label TYPE varchar(20)")
+    assert run(wrapper, sql, ["b"]) == [("a",)]
+
+
+def test_a_statement_the_server_dropped_is_prepared_again(wrapper):
+    assert run(wrapper, SUM, [1, 2, "a"]) == [(3, "a")]
+    with wrapper.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")  # as a pooler resetting the session would
+    assert run(wrapper, SUM, [2, 2, "b"]) == [(4, "b")]
+
+
+def test_a_query_with_a_literal_percent_sign_is_refused(wrapper):
+    with pytest.raises(ValueError, match="placeholders"):
+        run(wrapper, "SELECT %s::text LIKE 'a%%'", ["a"])

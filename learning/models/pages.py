@@ -620,6 +620,8 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         if reader is None:  # not served by serve() (a preview): ask
             reader = course.reader_modules(request.user, request, self)
         modules, enrollment, passed = reader
+        if enrollment is None:
+            passed = set()  # a quiz shows "Passed" to enrolled readers only (shell_form too)
         context["body_parts"] = parts = with_reader_quizzes(
             self, self.body_parts(request), request, enrollment is not None, passed
         )

@@ -212,3 +212,19 @@ def test_without_the_page_cache_no_shell_is_kept(settings, course, modules, buil
     student = reader("ada", course, first_name="Ada")
     assert "Ada" in page(client_of(student), course.url)
     assert built == []
+
+
+def test_a_quiz_says_passed_to_enrolled_readers_only(course, modules, built):
+    from learning.models import QuizAttempt
+
+    owner = reader("owner")  # the course's owner, without the admin: course staff, not enrolled
+    course.owner = owner
+    course.save_revision().publish()
+    QuizAttempt.objects.create(
+        user=owner, module=modules[1], block_id=QUIZ_ID, quiz_title="Limits quiz",
+        answers={}, results=[], score=100, pass_mark=100, passed=True,
+    )  # fmt: skip
+    html = page(client_of(owner), modules[1].url)
+    assert "Enrolled students take this quiz here" in html
+    assert 'badge--done">Passed' not in html
+    assert len(built) == 1  # kept as a shell like anyone's
