@@ -28,6 +28,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
+from home.csrf import masked_token
 from learning import cache as page_cache
 
 SIZE = 256
@@ -75,7 +76,7 @@ class ShellResponse(TemplateResponse):
         for index in range(1, len(filled), 2):
             slot = filled[index]
             if slot == _CSRF:
-                token = token or _token(request)  # one token for all the page's forms
+                token = token or masked_token(request)  # one token for all the page's forms
                 filled[index] = token
             else:
                 value = values.get(slot, "")
@@ -104,12 +105,6 @@ class ShellResponse(TemplateResponse):
         context = {**self.context_data, "reader": _Markers(), _CSRF: _Markers()[_CSRF]}
         template = self.resolve_template(self.template_name)
         return _SLOT.split(str(template.render(context, self._request)))
-
-
-def _token(request):
-    from home.csrf import masked_token
-
-    return masked_token(request)
 
 
 def reader(request):

@@ -105,26 +105,37 @@ def host_of(request):
     return host
 
 
-def kept_html(request, name, template_name, values, host=None):
+def kept_html(request, name, template_name, values):
     """``template_name`` rendered with ``values`` (no request, no context processors), kept in
     this process while the generation lasts, under ``name`` and the host.
 
     For the small parts of a page that take one of a few forms for everyone, chosen per reader
     (a module listed as done or not): each form is rendered once, then a page is a lookup per
     part. ``name`` must tell every form apart. Rendered each time without a generation (the
-    page cache off, or a request the page cache does not see). ``host``: the request's, if the
-    caller has it already.
+    page cache off, or a request the page cache does not see).
     """
+    store, prefix = _kept_forms(request, template_name)
+    return _kept_form(store, prefix, name, template_name, values)
+
+
+def _kept_forms(request, template_name):
+    """``(store, key prefix)`` of the kept forms of ``template_name`` for this request, or
+    ``(None, None)`` when none are kept for it (no generation, or a preview: a draft)."""
     from learning import cache
 
     current = cache.request_generation(request) if request is not None else None
-    if not current or getattr(request, "is_preview", False):  # a preview shows a draft
+    if not current or getattr(request, "is_preview", False):
+        return None, None
+    return cache.in_process_store(current), f"html:{template_name}:{host_of(request)}:"
+
+
+def _kept_form(store, prefix, name, template_name, values):
+    if store is None:
         return render_to_string(template_name, values)
-    return cache.in_process(
-        f"html:{template_name}:{host or host_of(request)}:{name}",
-        lambda: render_to_string(template_name, values),
-        current,
-    )
+    html = store.get(prefix + name)
+    if html is None:
+        html = store[prefix + name] = render_to_string(template_name, values)
+    return html
 
 
 @register.simple_tag(takes_context=True)
@@ -149,28 +160,13 @@ def module_items(request, template_name, modules, completed_ids=(), current_id=N
     A list is the same for every reader but for the done marks: each item's form is kept
     (``kept_html``) and a reader's list joins them.
     """
-    from learning import cache
-
-    generation = cache.request_generation(request) if request is not None else None
-    if generation and not getattr(request, "is_preview", False):
-        # kept_html's store, read directly: one lookup per item
-        kept, prefix = (
-            cache.in_process_store(generation),
-            f"html:{template_name}:{host_of(request)}:",
-        )
-    else:
-        kept, prefix = {}, None
+    store, prefix = _kept_forms(request, template_name)  # asked once for the whole list
     items = []
     for number, module in enumerate(modules, 1):
         done, current = module.pk in completed_ids, module.pk == current_id
-        name = f"{prefix}{module.pk}:{number}:{done:d}{current:d}"
-        html = kept.get(name)
-        if html is None:
-            values = {"module": module, "number": number, "done": done, "current": current}
-            html = render_to_string(template_name, values)
-            if prefix is not None:
-                kept[name] = html
-        items.append(html)
+        name = f"{module.pk}:{number}:{done:d}{current:d}"
+        values = {"module": module, "number": number, "done": done, "current": current}
+        items.append(_kept_form(store, prefix, name, template_name, values))
     return mark_safe("".join(items))  # noqa: S308 (rendered templates)
 
 

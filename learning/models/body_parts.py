@@ -15,6 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from wagtail.blocks import StreamValue
 
+from home.templatetags.site_tags import host_of
 from learning import cache as page_cache
 
 #: Blocks whose HTML depends on the reader (a quiz shows their result): never kept whole.
@@ -56,8 +57,6 @@ def with_reader_quizzes(page, parts, request, enrolled, passed_ids):
     current = page_cache.request_generation(request)
     if not current or getattr(request, "is_preview", False):
         return parts
-    from home.templatetags.site_tags import host_of
-
     host = host_of(request)
     for part in parts:
         if part.html is None and part.block_type == "quiz":

@@ -616,10 +616,10 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         course = self.course
-        reader = self.__dict__.get("_reader")
-        if reader is None:  # not served by serve() (a preview): ask
-            reader = course.reader_modules(request.user, request, self)
-        modules, enrollment, passed = reader
+        state = self.__dict__.get("_reader")
+        if state is None:  # not served by serve() (a preview): ask
+            state = course.reader_modules(request.user, request, self)
+        modules, enrollment, passed = state
         if enrollment is None:
             passed = set()  # a quiz shows "Passed" to enrolled readers only (shell_form too)
         context["body_parts"] = parts = with_reader_quizzes(
