@@ -7,9 +7,12 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+# Test processes (pytest-xdist): one per core by default.
+TEST_WORKERS ?= auto
+PYTEST := DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n $(TEST_WORKERS)
 
 .DEFAULT_GOAL := help
-.PHONY: help run serve bench backup restore test lint format migrate demo check-python clean
+.PHONY: help run serve bench backup restore test test-fast lint format migrate demo check-python clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -69,11 +72,15 @@ format: $(VENV)/.dev ## Format and fix what ruff can
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-test: $(VENV)/.dev node_modules/.installed ## Migrations check, lint, then the whole test suite
+test: $(VENV)/.dev node_modules/.installed ## Migrations check, lint, then every test (in random order, across the cores)
 	@mkdir -p var
 	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/python manage.py makemigrations --check --dry-run
 	$(MAKE) --no-print-directory lint
-	DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest $(PYTEST_ARGS)
+	$(PYTEST) --durations=25 $(PYTEST_ARGS)
+
+test-fast: $(VENV)/.dev ## The unit and HTTP tests only (no browser, no server processes): for iterating
+	@mkdir -p var
+	$(PYTEST) -m "not browser and not slow" $(PYTEST_ARGS)
 
 clean: ## Remove the virtualenv and local data (var/)
 	rm -rf $(VENV) var

@@ -4,6 +4,8 @@ The test database is migrated, so it already holds the default Site with its Hom
 Instructors and Editors groups made by the data migrations.
 """
 
+from contextlib import contextmanager
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -136,35 +138,54 @@ def _fresh_channel_layer():
 # database is serialized once after migrating, and put back after each transactional test.
 
 
+#: Per database alias: the test database's name and its rows right after migrating (JSON).
+MIGRATED = {}
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from django.db import connections
 
     with django_db_blocker.unblock():
         for connection in connections.all():
-            connection._learning_test_db_name = connection.settings_dict["NAME"]
-            if not hasattr(connection, "_test_serialized_contents"):
-                connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+            MIGRATED[connection.alias] = (
+                connection.settings_dict["NAME"],
+                connection.creation.serialize_db_to_string(),
+            )
 
 
-def restore_migrated_data():
+def migrated_rows(connection):
+    """The rows the migrations left in this connection's test database, content types first:
+    a Wagtail page being restored looks its own up, and would create it under a new id if it
+    were not there yet."""
+    import json
+
+    rows = json.loads(MIGRATED[connection.alias][1])
+    rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
+    return rows
+
+
+def restore_rows(connection, rows):
+    """Empty every table, then load ``rows`` (``migrated_rows``)."""
     import json
 
     from django.contrib.contenttypes.models import ContentType
     from django.core.management import call_command
-    from django.db import connection
 
-    if connection.settings_dict["NAME"] != getattr(connection, "_learning_test_db_name", None):
-        return  # not connected to the test database: leave it alone
     call_command(
         "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
     )
-    # Content types first: a Wagtail page being restored looks its own up, and would create it
-    # under a new id if it were not there yet.
-    rows = json.loads(connection._test_serialized_contents)
-    rows.sort(key=lambda row: row["model"] != "contenttypes.contenttype")
     ContentType.objects.clear_cache()
     connection.creation.deserialize_db_from_string(json.dumps(rows))
+
+
+def restore_migrated_data():
+    from django.db import connection
+
+    name, _rows = MIGRATED.get(connection.alias, (None, None))
+    if connection.settings_dict["NAME"] != name:
+        return  # not connected to the test database: leave it alone
+    restore_rows(connection, migrated_rows(connection))
 
 
 def _is_transactional(item):
@@ -186,6 +207,19 @@ def pytest_runtest_teardown(item, nextitem):
 
         with item.config.stash[blocking_manager_key].unblock():
             restore_migrated_data()
+
+
+@contextmanager
+def shared_rows(django_db_blocker):
+    """Rows made once and read by several tests: a fixture with a wider scope than a test
+    makes them inside this block, whose transaction is rolled back when it ends. Each test's
+    own transaction nests inside it (a savepoint), so what a test changes is undone after it
+    while the shared rows stay. Only for tests that are not transactional."""
+    from django.db import transaction
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

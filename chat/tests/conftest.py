@@ -1,12 +1,12 @@
 """Fixtures for the chat's tests: transactional test modules, a private Redis server."""
 
-import json
-
 import pytest
+
+from conftest import migrated_rows, restore_rows
 
 
 def _migrations_content_types(connection):
-    rows = json.loads(connection._test_serialized_contents)
+    rows = migrated_rows(connection)
     return rows, {
         (row["pk"], row["fields"]["app_label"], row["fields"]["model"])
         for row in rows
@@ -20,19 +20,6 @@ def _holds_migrated_data(connection, content_types):
 
     found = set(ContentType.objects.values_list("pk", "app_label", "model"))
     return found == content_types and Site.objects.filter(is_default_site=True).exists()
-
-
-def _restore(connection, rows):
-    from django.contrib.contenttypes.models import ContentType
-    from django.core.management import call_command
-
-    call_command(
-        "flush", interactive=False, inhibit_post_migrate=True, reset_sequences=False, verbosity=0
-    )
-    # Content types first: a Wagtail page being restored looks its own up.
-    rows = sorted(rows, key=lambda row: row["model"] != "contenttypes.contenttype")
-    ContentType.objects.clear_cache()
-    connection.creation.deserialize_db_from_string(json.dumps(rows))
 
 
 @pytest.fixture(scope="module")
@@ -51,10 +38,10 @@ def migrated_data(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         rows, content_types = _migrations_content_types(connection)
         if not _holds_migrated_data(connection, content_types):
-            _restore(connection, rows)
+            restore_rows(connection, rows)
     yield
     with django_db_blocker.unblock():
-        _restore(connection, rows)
+        restore_rows(connection, rows)
 
 
 @pytest.fixture

@@ -36,6 +36,7 @@ from chat.tests.live_servers import (
 from conftest import make_user
 
 pytestmark = [
+    pytest.mark.slow,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.usefixtures("migrated_data"),  # chat/tests/conftest.py
 ]

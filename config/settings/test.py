@@ -6,7 +6,7 @@ from pathlib import Path
 
 from . import environment as env
 from .base import *  # noqa: F403
-from .base import CACHES, CHANNEL_LAYERS, REDIS_URL
+from .base import CACHES, CHANNEL_LAYERS, DATABASES, REDIS_URL
 
 SECRET_KEY = "test-only-key"
 DEBUG = False
@@ -27,6 +27,11 @@ if REDIS_URL:
     _prefix = env.get("LEARNING_TEST_REDIS_PREFIX") or f"learning-test-{os.getpid()}"
     CACHES["default"]["KEY_PREFIX"] = _prefix
     CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = f"{_prefix}:asgi"
+
+if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
+    # A commit need not wait for the server's disk: the test databases are thrown away, and the
+    # tests flush and reload whole tables after each transactional test.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
 
 # Static files straight from the app folders (server processes started by tests have no
 # collected static files).

@@ -28,6 +28,7 @@ def test_a_lost_database_connection_gives_a_503_page_not_a_stack_trace(client, c
     assert "Traceback" not in html and "Connection refused" not in html
 
 
+@pytest.mark.slow
 def test_production_settings_pass_check_deploy_without_warnings():
     env = dict(os.environ)
     env.update(

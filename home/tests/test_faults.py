@@ -95,6 +95,9 @@ print(json.dumps({{
 """
 
 
+pytestmark = pytest.mark.slow
+
+
 # --- fixtures ------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def postgres():

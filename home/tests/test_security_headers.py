@@ -62,6 +62,7 @@ def test_production_log_lines_are_json():
     assert entry["logger"] == "learning"
 
 
+@pytest.mark.slow
 def test_production_logs_go_to_stdout_as_json():
     import os
     import subprocess

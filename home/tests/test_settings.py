@@ -131,6 +131,7 @@ def test_boolean_reader_accepts_the_usual_words(monkeypatch):
         assert environment.boolean("FLAG") is expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("entry_point", ["config.asgi", "config.wsgi"])
 def test_the_server_entry_points_move_what_they_loaded_out_of_the_collectors_way(entry_point):
     # A full collection of the loaded framework paused a busy chat process for tens of

@@ -14,7 +14,7 @@ from learning.tests import factories
 
 # The live server answers from another thread, so the data must be committed (the root conftest
 # puts the migrations' data back after each transactional test).
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 SCRIPT = Path(__file__).resolve().parents[2] / "examples" / "enroll_all.py"
 

@@ -5,10 +5,12 @@ import io
 import pytest
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.test import override_settings
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page
 
+from conftest import shared_rows
 from learning.models import CoursePage, ModulePage, SubjectPage
 
 pytestmark = pytest.mark.django_db(transaction=False)
@@ -26,10 +28,17 @@ def counts():
     }
 
 
+@pytest.fixture(scope="module")
+def demo_site(django_db_setup, django_db_blocker):
+    """The demo site, loaded once for the module's tests (each test's changes are undone)."""
+    with shared_rows(django_db_blocker), override_settings(DEMO_PASSWORD="demo-pass-for-tests"):
+        call_command("load_demo", stdout=io.StringIO())
+        yield
+
+
 @pytest.fixture
-def demo(db, settings):
+def demo(demo_site, db, settings):
     settings.DEMO_PASSWORD = "demo-pass-for-tests"
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def test_load_demo_run_twice_leaves_the_same_counts(demo):

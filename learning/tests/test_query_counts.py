@@ -14,11 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pytest
-from django.contrib.auth.models import Group
-from wagtail.models import PageViewRestriction
+from wagtail.models import Site
 
-from conftest import clear_cache
-from learning.models import Enrollment, ModuleCompletion
+from conftest import clear_cache, make_user, shared_rows
+from learning.models import Enrollment, ModuleCompletion, ModulePage
 from learning.tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -79,16 +78,24 @@ def fill_module(page, images, files):
 
 
 class Tree:
-    """The pages a case visits, built small or large around the shared fixtures."""
+    """The pages a case visits, built small or large: a subject, a course and its module, the
+    course's instructor and a student enrolled in it."""
 
-    def __init__(self, size, home, subject, course, module, instructor, student):
-        self.size, self.home, self.subject, self.course, self.module = (
-            size,
-            home,
-            subject,
-            course,
-            module,
+    def __init__(self, size):
+        self.size = size
+        self.home = home = Site.objects.get(is_default_site=True).root_page.specific
+        self.instructor = instructor = make_user("instructor", "Instructors")
+        self.student = student = make_user("student")
+        self.subject = subject = factories.SubjectPageFactory(
+            parent=home, title="Mathematics", slug="mathematics"
         )
+        self.course = course = factories.CoursePageFactory(
+            parent=subject, title="Calculus", slug="calculus", owner=instructor
+        )
+        self.module = module = factories.ModulePageFactory(
+            parent=course, title="Limits", slug="limits", owner=instructor
+        )
+        Enrollment.objects.create(user=student, course=course)
         large = size == "large"
         course.image = factories.ImageFactory()
         course.save()
@@ -124,9 +131,16 @@ class Tree:
                 ModuleCompletion.objects.create(user=student, module=modules[0])
 
 
-@pytest.fixture(params=SIZES)
-def tree(request, home, subject, course, module, instructor, enrolled_student):
-    return Tree(request.param, home, subject, course, module, instructor, enrolled_student)
+@pytest.fixture(scope="module", params=SIZES)
+def shared_tree(request, django_db_setup, django_db_blocker):
+    """Each size's tree, built once for the module's tests (what a test changes is undone)."""
+    with shared_rows(django_db_blocker):
+        yield Tree(request.param)
+
+
+@pytest.fixture
+def tree(shared_tree, db):
+    return shared_tree
 
 
 def module_page_shows_every_block(tree, response):
@@ -189,10 +203,10 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_queries_stay_under_the_same_ceiling_for_small_and_large_content(
-    client, tree, enrolled_student, case, django_assert_max_num_queries
+    client, tree, case, django_assert_max_num_queries
 ):
     if case.who == "student":
-        client.force_login(enrolled_student)
+        client.force_login(tree.student)
     url = case.url(tree)
     clear_cache()  # renditions cached by an earlier test name rows that were rolled back
     assert client.get(url).status_code == case.status  # warm-up: renditions are made
@@ -212,15 +226,15 @@ WARM = [("course", lambda t: t.course.url, 2), ("module", lambda t: t.module.url
 
 @pytest.mark.parametrize("page, url, queries", WARM, ids=[page for page, _, _ in WARM])
 def test_a_students_course_and_module_pages_ask_a_few_queries_once_kept(
-    client, tree, enrolled_student, settings, page, url, queries, django_assert_max_num_queries
+    client, tree, settings, page, url, queries, django_assert_max_num_queries
 ):
     from learning.tests.quiz_data import quiz_value
 
     settings.PAGE_CACHE_SECONDS = 60
-    module = tree.module
+    module = ModulePage.objects.get(pk=tree.module.pk)
     module.body = [*module.body.raw_data, {"type": "quiz", "id": "q", "value": quiz_value()}]
     module.save_revision().publish()
-    client.force_login(enrolled_student)
+    client.force_login(tree.student)
     assert client.get(url(tree)).status_code == 200  # the shared parts are kept
     if not settings.SESSION_ENGINE.endswith("cached_db"):  # sessions from the database
         queries += 1
@@ -228,79 +242,3 @@ def test_a_students_course_and_module_pages_ask_a_few_queries_once_kept(
         response = client.get(url(tree))
     assert response.status_code == 200
     assert ("Limits quiz" in response.content.decode()) is (page == "module")
-
-
-# --- what the fewer queries must not lose ------------------------------------------------------
-
-
-@pytest.fixture(params=["page cache off", "page cache on"])
-def page_cache_setting(request, settings):
-    """Both ways of checking restrictions: a query, or the restrictions kept in the process."""
-    settings.PAGE_CACHE_SECONDS = 60 if request.param == "page cache on" else 0
-    clear_cache()
-    yield
-    clear_cache()
-
-
-@pytest.mark.parametrize("page", ["course", "module"])
-def test_a_group_restriction_on_the_subject_still_holds_below_it(
-    student_client, subject, course, module, page, page_cache_setting
-):
-    """Routing hands the ancestors to the view-restriction check: theirs must still count."""
-    url = course.url if page == "course" else module.url
-    assert student_client.get(url).status_code == 200  # restrictions read (and kept) before
-    restriction = PageViewRestriction.objects.create(
-        page=subject, restriction_type=PageViewRestriction.GROUPS
-    )
-    restriction.groups.add(Group.objects.get(name="Editors"))
-
-    response = student_client.get(url)
-
-    assert response.status_code == 302
-    assert "/login/" in response["Location"]
-
-
-@pytest.mark.parametrize("where", ["home", "subject", "course"])
-def test_a_restriction_lifted_or_added_anywhere_above_applies_at_once(
-    student_client, enrolled_student, home, subject, course, module, where, page_cache_setting
-):
-    page = {"home": home, "subject": subject, "course": course}[where]
-    restriction = PageViewRestriction.objects.create(
-        page=page, restriction_type=PageViewRestriction.GROUPS
-    )
-    restriction.groups.add(Group.objects.get(name="Editors"))
-    assert student_client.get(module.url).status_code == 302
-
-    enrolled_student.groups.add(Group.objects.get(name="Editors"))
-    assert student_client.get(module.url).status_code == 200  # the kept groups are current
-
-    restriction.delete()
-    enrolled_student.groups.clear()
-    assert student_client.get(module.url).status_code == 200
-
-
-def test_a_restriction_elsewhere_in_the_tree_does_not_apply(
-    student_client, home, subject, course, module, page_cache_setting
-):
-    other = factories.SubjectPageFactory(parent=home, title="Biology", slug="biology")
-    restriction = PageViewRestriction.objects.create(
-        page=other, restriction_type=PageViewRestriction.GROUPS
-    )
-    restriction.groups.add(Group.objects.get(name="Editors"))
-    assert student_client.get(other.url).status_code == 302
-    response = student_client.get(module.url)
-    assert response.status_code == 200
-    assert module.title in response.content.decode()
-
-
-def test_module_page_lists_completed_modules_of_the_student_only(
-    student_client, course, module, instructor, student, other_instructor
-):
-    second = factories.ModulePageFactory(parent=course, owner=instructor, title="Series")
-    ModuleCompletion.objects.create(user=student, module=second)
-    ModuleCompletion.objects.create(user=other_instructor, module=module)
-
-    response = student_client.get(module.url)
-
-    assert response.context["progress"].completed_ids == {second.pk}
-    assert not response.context["module_completed"]
