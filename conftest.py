@@ -232,8 +232,15 @@ def page_cache_on(settings):
 
 
 def clear_cache():
-    """Empty this test run's cache keys only: never FLUSHDB on the machine's shared Redis."""
+    """Empty this test run's cache keys only (never FLUSHDB on the machine's shared Redis), and
+    what this process keeps in memory: the generation it read and the values kept under it."""
     from django.core.cache import cache
+
+    from core.cache import forget
+    from learning.cache import forget_all
+
+    forget()
+    forget_all()
 
     if hasattr(cache, "delete_pattern"):
         # Every version: Wagtail keeps its site root paths under version 2, which a plain

@@ -38,7 +38,7 @@ enabled = True
 _MARK = secrets.token_hex(8)  # random per process: no content can hold a marker
 _SLOT = re.compile(f"{_MARK}([a-z_]+){_MARK}")
 _CSRF = "csrf_token"
-_shells = page_cache.recent_store()
+_shells = page_cache.recent_store(SIZE)
 
 
 class _Markers(dict):
@@ -69,7 +69,7 @@ class ShellResponse(TemplateResponse):
         if name is None:
             return super().rendered_content
         current = page_cache.request_generation(request)
-        pieces = page_cache.in_process_recent(name, self._shell, current, _shells, SIZE)
+        pieces = page_cache.in_process_recent(name, self._shell, current, _shells)
         values = self.context_data["reader"]
         filled = list(pieces)
         token = None
@@ -85,7 +85,7 @@ class ShellResponse(TemplateResponse):
 
     def _shell_name(self):
         from home.context_processors import opens_admin
-        from home.templatetags.site_tags import host_of
+        from home.templatetags.site_tags import site_key
 
         request = self._request
         current = page_cache.request_generation(request)
@@ -97,7 +97,7 @@ class ShellResponse(TemplateResponse):
         if form is None:
             return None
         template = self.template_name
-        return f"shell:{host_of(request)}:{request.path}:{template}:{form!r}"
+        return f"shell:{site_key(request)}:{request.path}:{template}:{form!r}"
 
     def _shell(self):
         """The template rendered with markers for the reader's values, split at them:

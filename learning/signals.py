@@ -6,7 +6,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
-from learning import cache
+from core import cache
 
 
 def media_saved(update_fields=None, **kwargs):
@@ -14,7 +14,7 @@ def media_saved(update_fields=None, **kwargs):
     file's size or hash (it does on first use, which changes nothing shown)."""
     if update_fields and set(update_fields) <= {"file_size", "file_hash"}:
         return
-    cache.invalidate()
+    cache.bump()
 
 
 def user_saved(instance, created=False, **kwargs):
@@ -25,32 +25,32 @@ def user_saved(instance, created=False, **kwargs):
     changed = not created and getattr(instance, "shown_as_saved", None) != shown
     instance.shown_as_saved = shown
     if changed:
-        cache.invalidate()
+        cache.bump()
 
 
 def connect():
     for signal in (page_published, page_unpublished, post_page_move):
-        signal.connect(cache.invalidate, dispatch_uid=f"pagecache-{id(signal)}")
+        signal.connect(cache.bump, dispatch_uid=f"pagecache-{id(signal)}")
     # Deleting a page (Django sends post_delete for the Page row of any specific page), or an
     # image or document that cached pages may show; nothing else retires the cached pages.
-    post_delete.connect(cache.invalidate, sender=Page, dispatch_uid="pagecache-delete")
-    post_delete.connect(cache.invalidate, sender=get_image_model(), dispatch_uid="pagecache-img")
-    post_delete.connect(cache.invalidate, sender=get_document_model(), dispatch_uid="pagecache-doc")
+    post_delete.connect(cache.bump, sender=Page, dispatch_uid="pagecache-delete")
+    post_delete.connect(cache.bump, sender=get_image_model(), dispatch_uid="pagecache-img")
+    post_delete.connect(cache.bump, sender=get_document_model(), dispatch_uid="pagecache-doc")
     # An image or document changed in place (a new file, focal point, title): the kept module
     # bodies and cached pages show its renditions, URL and title.
     post_save.connect(media_saved, sender=get_image_model(), dispatch_uid="pagecache-img-s")
     post_save.connect(media_saved, sender=get_document_model(), dispatch_uid="pagecache-doc-s")
     # A page that becomes restricted must not be served from the cache to anyone any more, and
     # listings must show or hide it: any change of a view restriction retires the cached pages.
-    post_save.connect(cache.invalidate, sender=PageViewRestriction, dispatch_uid="pagecache-pvr")
-    post_delete.connect(cache.invalidate, sender=PageViewRestriction, dispatch_uid="pagecache-pvrd")
+    post_save.connect(cache.bump, sender=PageViewRestriction, dispatch_uid="pagecache-pvr")
+    post_delete.connect(cache.bump, sender=PageViewRestriction, dispatch_uid="pagecache-pvrd")
     m2m_changed.connect(
-        cache.invalidate, sender=PageViewRestriction.groups.through, dispatch_uid="pagecache-pvrg"
+        cache.bump, sender=PageViewRestriction.groups.through, dispatch_uid="pagecache-pvrg"
     )
     # Sites: their host names and root pages decide which home page a request gets, and every
     # process keeps them in memory for the generation (cache.prime_site).
-    post_save.connect(cache.invalidate, sender=Site, dispatch_uid="pagecache-site")
-    post_delete.connect(cache.invalidate, sender=Site, dispatch_uid="pagecache-site-delete")
+    post_save.connect(cache.bump, sender=Site, dispatch_uid="pagecache-site")
+    post_delete.connect(cache.bump, sender=Site, dispatch_uid="pagecache-site-delete")
     # Home, subject and course pages found by routing are kept in each process for the
     # generation (learning.routing): any change of their rows, a draft saved or an owner
     # changed, retires them, so that nothing served (the instructor, access) goes stale.
@@ -58,9 +58,9 @@ def connect():
     from learning.models import CoursePage, SubjectPage
 
     for model in (HomePage, SubjectPage, CoursePage):
-        post_save.connect(cache.invalidate, sender=model, dispatch_uid=f"pagecache-save-{model}")
+        post_save.connect(cache.bump, sender=model, dispatch_uid=f"pagecache-save-{model}")
     for model in Page.__subclasses__():
-        post_delete.connect(cache.invalidate, sender=model, dispatch_uid=f"pagecache-{model}")
+        post_delete.connect(cache.bump, sender=model, dispatch_uid=f"pagecache-{model}")
     # Who may open the admin (the header's Admin link, home.context_processors.opens_admin) is
     # kept in each process for the generation: a change of a user's groups or permissions, or
     # of a group's permissions, retires it. Deleting a group or a permission removes their
@@ -71,8 +71,8 @@ def connect():
     User = get_user_model()
     post_save.connect(user_saved, sender=User, dispatch_uid="pagecache-user")
     # A deleted instructor leaves their courses without an owner (SET_NULL sends no signal).
-    post_delete.connect(cache.invalidate, sender=User, dispatch_uid="pagecache-user-delete")
+    post_delete.connect(cache.bump, sender=User, dispatch_uid="pagecache-user-delete")
     for through in (User.groups.through, User.user_permissions.through, Group.permissions.through):
-        m2m_changed.connect(cache.invalidate, sender=through, dispatch_uid=f"pagecache-{through}")
+        m2m_changed.connect(cache.bump, sender=through, dispatch_uid=f"pagecache-{through}")
     for model in (Group, Permission):
-        post_delete.connect(cache.invalidate, sender=model, dispatch_uid=f"pagecache-del-{model}")
+        post_delete.connect(cache.bump, sender=model, dispatch_uid=f"pagecache-del-{model}")

@@ -1,4 +1,4 @@
-"""Wagtail hooks of the learning app: the page cache and the admin's Learning menu."""
+"""Wagtail hooks of the learning app: the admin's Learning menu."""
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import Q
@@ -11,17 +11,15 @@ from wagtail.admin.forms.pages import CopyForm
 from wagtail.admin.menu import MenuItem
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
-from learning import access, admin_views, cache
+from learning import access, admin_views
 from learning.admin_listing import (
     CourseFilter,
     LearnerDataIndexView,
     ReadOnlyLearnerDataPermissions,
 )
 from learning.api.authentication import credentials_user
-from learning.models import CoursePage, Enrollment, QuizAttempt, SubjectPage
+from learning.models import Enrollment, QuizAttempt, SubjectPage
 from learning.models.pages import reserved_slug_error
-
-CACHED_PAGE_TYPES = (SubjectPage, CoursePage)
 
 
 class SubjectCopyForm(CopyForm):
@@ -38,18 +36,6 @@ class SubjectCopyForm(CopyForm):
 
 # Read by Wagtail's copy view; set here, once the admin's forms can be imported.
 SubjectPage.copy_form_class = SubjectCopyForm
-
-
-@hooks.register("on_serve_page")
-def serve_from_page_cache(next_serve_page):
-    """Subject and course pages (and the home page) come from the page cache for visitors."""
-
-    def serve(page, request, args, kwargs):
-        if isinstance(page, CACHED_PAGE_TYPES) or page.depth == 2:
-            return cache.serve_cached(request, lambda: next_serve_page(page, request, args, kwargs))
-        return next_serve_page(page, request, args, kwargs)
-
-    return serve
 
 
 # --- the Learning menu: enrollments, quiz attempts and course reports ---------------------------

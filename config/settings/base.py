@@ -22,6 +22,7 @@ CSRF_TRUSTED_ORIGINS = env.listing("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "daphne",
+    "core",
     "home",
     "learning",
     "chat",
@@ -62,13 +63,16 @@ MIDDLEWARE = [
     "home.middleware.ContentSecurityPolicyMiddleware",
     "home.middleware.DatabaseUnavailableMiddleware",
     "home.middleware.PublicFormFieldLimitMiddleware",
+    # Anonymous responses stored by HTTP's rules (core/cache.py): below the middleware that add
+    # headers to every answer, above those whose headers and cookies belong to the response.
+    "core.cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
-    # Anonymous pages stored by the page cache, answered before routing (learning/cache.py).
-    "learning.cache.PageCacheMiddleware",
+    # The request's Wagtail site kept in the process for the generation (learning/cache.py).
+    "learning.cache.SiteMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     # Last, as django-axes asks: it turns a locked-out log-in into the lock-out page.
@@ -153,16 +157,17 @@ if REDIS_URL:
     # Sessions read from the shared cache, written to both: a logged-in page reads its session
     # without a query, and a session outlives a flushed or unreachable cache. Only with a
     # shared cache: a per-process one would keep a logged-out session alive in other processes.
-    # Django's cached_db, read beside the page cache's generation in one round trip
-    # (home/sessions.py).
-    SESSION_ENGINE = "home.sessions"
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
-# Whole pages for anonymous visitors (learning/cache.py): on by default only with Redis, the
+# Whole pages for anonymous visitors (core/cache.py): on by default only with Redis, the
 # cache every app process shares; 0 turns it off.
 PAGE_CACHE_SECONDS = env.integer("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 0)
+# How long a process may use the generation it read before reading it again: a change made
+# in any process is honoured by every other within this time.
+PAGE_CACHE_GENERATION_SECONDS = env.integer("PAGE_CACHE_GENERATION_SECONDS", 5)
 
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "home.User"

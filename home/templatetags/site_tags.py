@@ -47,7 +47,7 @@ def do_kept(parser, token):
 
     For the parts of a logged-in page that are the same for every reader (a subject's course
     list, the home page's listings): kept in the cache until content changes, under the name,
-    the values and the host (``learning.cache.remember``; rendered each time when the page cache
+    the values and the site (``learning.cache.remember``; rendered each time when the page cache
     is off). ``{% kept local "name" ... %}`` keeps it in this process's memory instead, for
     small fragments that many pages show: no round trip at all (``learning.cache.in_process``;
     rendered each time for a request the page cache does not see). The context it needs should
@@ -79,7 +79,7 @@ class KeptNode(template.Node):
         if request is None or not cache.enabled() or getattr(request, "is_preview", False):
             return self.nodelist.render(context)  # a preview shows a draft: never kept
         parts = [str(name.resolve(context)) for name in self.names]
-        name = "fragment:" + ":".join([host_of(request), *parts])
+        name = "fragment:" + ":".join([site_key(request), *parts])
         personal = []
 
         def render():
@@ -97,17 +97,18 @@ class KeptNode(template.Node):
         return mark_safe(personal[0] if personal else html)  # noqa: S308 (rendered templates)
 
 
-def host_of(request):
-    """``request.get_host()``, checked once per request (a page asks for each kept part)."""
-    host = request.__dict__.get("_kept_host")
-    if host is None:
-        host = request._kept_host = request.get_host()
-    return host
+def site_key(request):
+    """What names a kept part's site: the id of the request's Wagtail site (each host that
+    reaches the same site shares its parts; a host no site serves has none)."""
+    from wagtail.models import Site
+
+    site = Site.find_for_request(request)
+    return str(site.pk) if site is not None else "-"
 
 
 def kept_html(request, name, template_name, values):
     """``template_name`` rendered with ``values`` (no request, no context processors), kept in
-    this process while the generation lasts, under ``name`` and the host.
+    this process while the generation lasts, under ``name`` and the site.
 
     For the small parts of a page that take one of a few forms for everyone, chosen per reader
     (a module listed as done or not): each form is rendered once, then a page is a lookup per
@@ -126,15 +127,17 @@ def _kept_forms(request, template_name):
     current = cache.request_generation(request) if request is not None else None
     if not current or getattr(request, "is_preview", False):
         return None, None
-    return cache.in_process_store(current), f"html:{template_name}:{host_of(request)}:"
+    return (cache.in_process_store(current), current), f"html:{template_name}:{site_key(request)}:"
 
 
 def _kept_form(store, prefix, name, template_name, values):
     if store is None:
         return render_to_string(template_name, values)
-    html = store.get(prefix + name)
+    kept, current = store
+    html = kept.get(current, prefix + name)
     if html is None:
-        html = store[prefix + name] = render_to_string(template_name, values)
+        html = render_to_string(template_name, values)
+        kept.put(current, prefix + name, html)
     return html
 
 

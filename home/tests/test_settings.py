@@ -83,8 +83,7 @@ def test_redis_url_selects_django_redis_and_channels_redis(monkeypatch):
 
 def test_sessions_are_read_from_the_shared_cache_only_when_there_is_one(monkeypatch):
     shared = load_settings("config.settings.base", monkeypatch, REDIS_URL="redis://cache:6379/2")
-    # Django's cached_db, read with the page cache's generation (home/sessions.py).
-    assert shared.SESSION_ENGINE == "home.sessions"
+    assert shared.SESSION_ENGINE == "django.contrib.sessions.backends.cached_db"
     local = load_settings("config.settings.base", monkeypatch)
     # A per-process cache would keep a logged-out session alive in the other processes.
     assert getattr(local, "SESSION_ENGINE", "django.contrib.sessions.backends.db") == (

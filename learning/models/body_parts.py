@@ -15,7 +15,7 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from wagtail.blocks import StreamValue
 
-from home.templatetags.site_tags import host_of
+from home.templatetags.site_tags import site_key
 from learning import cache as page_cache
 
 #: Blocks whose HTML depends on the reader (a quiz shows their result): never kept whole.
@@ -57,11 +57,11 @@ def with_reader_quizzes(page, parts, request, enrolled, passed_ids):
     current = page_cache.request_generation(request)
     if not current or getattr(request, "is_preview", False):
         return parts
-    host = host_of(request)
+    site = site_key(request)
     for part in parts:
         if part.html is None and part.block_type == "quiz":
             passed = part.id in passed_ids
-            name = f"quiz:{host}:{page.pk}:{page.live_revision_id}:{part.id}:{enrolled:d}{passed:d}"
+            name = f"quiz:{site}:{page.pk}:{page.live_revision_id}:{part.id}:{enrolled:d}{passed:d}"
             part.slots = page_cache.in_process(
                 name, partial(_quiz_slots, page, part, enrolled, passed), current
             )
