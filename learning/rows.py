@@ -6,11 +6,7 @@ it. These read one row with hand-written SQL and build the instance as the ORM d
 database's and the fields' converters applied, then ``Model.from_db``.
 """
 
-import contextlib
-import hashlib
-import re
-
-from django.db import DatabaseError, connection
+from django.db import connection
 
 _converters = {}
 
@@ -86,55 +82,3 @@ def copy_of(instance):
     if "fields_cache" in state.__dict__:
         state.fields_cache = dict(state.fields_cache)
     return new
-
-
-_PLACEHOLDER = re.compile(r"%s")
-_statements = {}
-# The server's answers to an EXECUTE of a statement it no longer has ("26000") or whose tables
-# changed since it was prepared ("0A000": cached plan must not change result type).
-_STALE = {"26000", "0A000"}
-
-
-def execute_prepared(cursor, sql, params):
-    """``cursor.execute(sql, params)``, as a statement PostgreSQL prepares once per connection.
-
-    Planning a query with a few joins took the server longer than running it; a prepared
-    statement is planned once (then with a generic plan, which is why ``sql`` should give the
-    planner ranges rather than ``LIKE`` patterns). Only on a persistent connection of the
-    project's backend (home.postgresql), which tracks what each connection prepared; a plain
-    execute elsewhere. A statement the server dropped, or whose tables a migration changed, is
-    prepared again (outside a transaction; inside one the error stands and the next request
-    prepares it). ``sql`` holds no ``%`` but its ``%s`` placeholders. Not for a server behind a
-    transaction-pooling proxy (PgBouncer's transaction mode), whose connections change under
-    the client.
-    """
-    prepared = getattr(cursor.db, "prepared_statements", None)
-    if prepared is None or not params:
-        return cursor.execute(sql, params)
-    name = _statements.get(sql)
-    if name is None:
-        if sql.count("%") != sql.count("%s"):
-            raise ValueError("execute_prepared: only %s placeholders may hold a '%'")
-        name = _statements[sql] = "learning_" + hashlib.sha1(sql.encode()).hexdigest()[:20]  # noqa: S324
-    placeholders = ", ".join(["%s"] * len(params))
-    if name not in prepared:
-        _prepare(cursor, name, sql, len(params))
-        prepared.add(name)
-    try:
-        return cursor.execute(f"EXECUTE {name} ({placeholders})", params)
-    except DatabaseError as error:
-        if getattr(error.__cause__, "pgcode", None) not in _STALE:
-            raise
-        prepared.discard(name)
-        if cursor.db.in_atomic_block:
-            raise
-    with contextlib.suppress(DatabaseError):  # gone already: nothing to drop
-        cursor.execute(f"DEALLOCATE {name}")
-    _prepare(cursor, name, sql, len(params))
-    prepared.add(name)
-    return cursor.execute(f"EXECUTE {name} ({placeholders})", params)
-
-
-def _prepare(cursor, name, sql, count):
-    numbers = iter(range(1, count + 1))
-    cursor.execute(f"PREPARE {name} AS {_PLACEHOLDER.sub(lambda _: f'${next(numbers)}', sql)}")

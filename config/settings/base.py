@@ -95,8 +95,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "home.context_processors.navigation",
-                # Django's CSRF token, masked with one draw of random bytes (home/csrf.py).
-                "home.csrf.csrf",
                 # {{ reader.display_name }} in the header (learning/shells.py).
                 "learning.shells.reader",
             ],

@@ -72,9 +72,6 @@ def database(name, default, conn_max_age=0):
         raise ImproperlyConfigured(f"{name} is not a usable database URL: {exc}") from None
     if not config.get("ENGINE"):
         raise ImproperlyConfigured(f"{name} names an unsupported database scheme.")
-    if config["ENGINE"] == "django.db.backends.postgresql":
-        # Django's, with the health check of a persistent connection at most once a second.
-        config["ENGINE"] = "home.postgresql"
     return config
 
 

@@ -67,8 +67,7 @@ def test_database_url_selects_postgresql_with_psycopg2(monkeypatch):
         "config.settings.base", monkeypatch, DATABASE_URL="postgres://u:p@db.internal:5432/learn"
     )
     database = settings.DATABASES["default"]
-    # Django's PostgreSQL backend, checking persistent connections once a second at most.
-    assert database["ENGINE"] == "home.postgresql"
+    assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["NAME"], database["USER"]) == ("db.internal", "learn", "u")
 
 

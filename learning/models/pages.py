@@ -376,7 +376,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         """  # noqa: S608 (names from the models, values as parameters)
         with connection.cursor() as cursor:
             params = [*passed_params, user.pk, self.pk, *modules_params]
-            rows.execute_prepared(cursor, sql, params)  # every reader's page asks it
+            cursor.execute(sql, params)
             found = cursor.fetchall()
         width = len(Enrollment._meta.concrete_fields)
         reader = rows.build(Enrollment, found[0][:width]) if found[0][0] is not None else None
