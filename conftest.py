@@ -237,7 +237,7 @@ def clear_cache():
     from django.core.cache import cache
 
     from core.cache import forget
-    from learning.cache import forget_all
+    from core.kept import forget_all
 
     forget()
     forget_all()

@@ -348,7 +348,7 @@ class Generator:
     def run(self):
         from django.contrib.auth import get_user_model
 
-        from learning import cache as page_cache
+        from core import cache as page_cache
 
         reused = self.is_done()
         if not reused:
@@ -367,7 +367,7 @@ class Generator:
             self.build_students()
             self.build_enrollments()
             self.index_pages()
-        page_cache.invalidate()  # nothing cached from an earlier run survives
+        page_cache.bump()  # nothing cached from an earlier run survives
         courses = self.course_ids()
         rooms = [self.courses // 2 + r for r in range(min(100, self.courses // 2))]
         big_room = list(range(min(500, self.students)))

@@ -8,7 +8,7 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
-from learning import cache as page_cache
+from core import kept as page_cache
 from learning import rows
 from learning.permissions import CoursePermissionsMixin
 from learning.routing import RoutedPageMixin

@@ -8,7 +8,8 @@ from django.db import connection
 from django.db.models import Q
 from wagtail.models import Page, PageViewRestriction
 
-from learning import cache, rows
+from core import kept as cache
+from learning import rows
 
 
 def all_restrictions():
@@ -104,7 +105,7 @@ class RoutedPageMixin:
             lambda: query(self.child_prefetch_related, self.child_defer),
             current,
         )
-        return rows.copy_of(kept) if kept is not None else None  # each request its own
+        return cache.copy_of(kept) if kept is not None else None  # each request its own
 
     def get_view_restrictions(self):
         """The restrictions on this page and its ancestors, as Wagtail's, in one query or none.

@@ -68,17 +68,3 @@ def build(model, values, defer=()):
         values[index] = value
     names = [field.attname for field in _fields(model, defer)] if defer else None
     return model.from_db(connection.alias, names, values)
-
-
-def copy_of(instance):
-    """``copy.copy(instance)`` for a model instance kept in memory, which each request must
-    get its own of: its attributes, state and cached related objects copied, the values shared,
-    as ``copy.copy`` makes it, without its detour through pickling (``Model.__reduce__``), a
-    twentieth of a page's Python work for the site and the page being read."""
-    new = object.__new__(type(instance))
-    new.__dict__.update(instance.__dict__)
-    state = new._state = object.__new__(type(instance._state))
-    state.__dict__.update(instance._state.__dict__)
-    if "fields_cache" in state.__dict__:
-        state.fields_cache = dict(state.fields_cache)
-    return new

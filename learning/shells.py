@@ -29,7 +29,7 @@ from django.template.response import TemplateResponse
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
 
-from learning import cache as page_cache
+from core import kept as page_cache
 
 SIZE = 256
 #: Off in tests that compare a page rendered whole with its shell.
@@ -84,8 +84,8 @@ class ShellResponse(TemplateResponse):
         return mark_safe("".join(filled))  # noqa: S308 (the template's output, values escaped)
 
     def _shell_name(self):
-        from home.context_processors import opens_admin
-        from home.templatetags.site_tags import site_key
+        from core.admin_access import opens_admin
+        from core.templatetags.site_tags import site_key
 
         request = self._request
         current = page_cache.request_generation(request)

@@ -54,14 +54,14 @@ def connect():
     # Home, subject and course pages found by routing are kept in each process for the
     # generation (learning.routing): any change of their rows, a draft saved or an owner
     # changed, retires them, so that nothing served (the instructor, access) goes stale.
-    from home.models import HomePage
-    from learning.models import CoursePage, SubjectPage
+    from django.apps import apps
 
-    for model in (HomePage, SubjectPage, CoursePage):
-        post_save.connect(cache.bump, sender=model, dispatch_uid=f"pagecache-save-{model}")
+    for model in apps.get_models():
+        if issubclass(model, Page) and getattr(model, "keep_children", False):
+            post_save.connect(cache.bump, sender=model, dispatch_uid=f"pagecache-save-{model}")
     for model in Page.__subclasses__():
         post_delete.connect(cache.bump, sender=model, dispatch_uid=f"pagecache-{model}")
-    # Who may open the admin (the header's Admin link, home.context_processors.opens_admin) is
+    # Who may open the admin (the header's Admin link, core.admin_access.opens_admin) is
     # kept in each process for the generation: a change of a user's groups or permissions, or
     # of a group's permissions, retires it. Deleting a group or a permission removes their
     # rows without an m2m signal. (Staff and superuser flags are read from the user's row.)

@@ -14,9 +14,9 @@ from django.test import Client, override_settings
 from wagtail.models import PageViewRestriction
 
 from core import cache as core_cache
+from core import kept as core_kept
 from core.cache import HEADER
 from core.models import CacheGeneration
-from learning import cache as learning_cache
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("page_cache_on")]
 
@@ -114,13 +114,13 @@ def test_the_generation_row_is_made_again_when_it_is_missing():
 def test_two_thousand_host_and_port_variants_leave_every_kept_store_under_its_bound(
     client, student_client, course, module, monkeypatch
 ):
-    monkeypatch.setattr(learning_cache, "SIZE", 64)  # bounds a test can reach
-    monkeypatch.setattr(learning_cache, "RECENT_SIZE", 16)
+    monkeypatch.setattr(core_kept, "SIZE", 64)  # bounds a test can reach
+    monkeypatch.setattr(core_kept, "RECENT_SIZE", 16)
     for number in range(1000):
         host = f"localhost:{20000 + number}"
         assert client.get(course.url, HTTP_HOST=host).status_code == 200
         assert student_client.get(module.url, HTTP_HOST=host).status_code == 200
-    stores = learning_cache.store_sizes()
+    stores = core_kept.store_sizes()
     assert stores and all(length <= bound for length, bound in stores), stores
 
 

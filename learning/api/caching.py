@@ -8,7 +8,7 @@ from django.http import HttpResponse
 from rest_framework.response import Response
 from wagtail.models import PageViewRestriction
 
-from learning import cache as page_cache
+from core import kept as page_cache
 
 API_CACHE_HEADER = "X-API-Cache"
 
@@ -16,7 +16,7 @@ API_CACHE_HEADER = "X-API-Cache"
 class CachedReadMixin:
     """Listing and detail responses kept in the cache until content changes.
 
-    The same generation as the page cache (learning.cache): publishing, unpublishing, moving or
+    The same generation as the page cache (core.cache): publishing, unpublishing, moving or
     deleting a page, deleting an image or document, or changing a view restriction retires every
     stored response. Authentication, content negotiation and the query-parameter checks still
     run on every request (they come before the handler). A response depends on the view

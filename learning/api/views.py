@@ -17,7 +17,7 @@ from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import Page, PageViewRestriction
 
-from learning import cache as page_cache
+from core import kept as page_cache
 from learning.access import can_study
 from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.caching import CachedReadMixin

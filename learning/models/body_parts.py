@@ -15,8 +15,8 @@ from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from wagtail.blocks import StreamValue
 
-from home.templatetags.site_tags import site_key
-from learning import cache as page_cache
+from core import kept as page_cache
+from core.templatetags.site_tags import site_key
 
 #: Blocks whose HTML depends on the reader (a quiz shows their result): never kept whole.
 PERSONAL_BLOCKS = ("quiz",)

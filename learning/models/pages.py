@@ -32,8 +32,8 @@ from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
 
-from home.templatetags import site_tags
-from learning import cache as page_cache
+from core import kept as page_cache
+from core.templatetags import site_tags
 from learning import rows, shells
 from learning.api import fields as api_fields
 from learning.blocks import ModuleBodyBlock, load_bodies
@@ -565,7 +565,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         Text, image, file and video blocks render the same for every reader: with the page
         cache on, their HTML (with the block's wrapper, the blocks between two quizzes as one
         part) is kept in the cache for this revision until content changes
-        (``learning.cache.remember``), and in each process for the modules it serves most
+        (``core.kept.remember``), and in each process for the modules it serves most
         (``in_process_recent``), so that a reader's request loads no image, rendition or
         document and renders only the quizzes (they show the reader's own result). A preview
         of a draft is always rendered afresh.

@@ -12,9 +12,9 @@ from wagtail.models import Site
 
 from conftest import PASSWORD, make_user
 from core import cache as core_cache
+from core import kept as core_kept
 from core.cache import HEADER
 from home.models import HomePage
-from learning import cache as learning_cache
 from learning.tests import factories
 from learning.tests.quiz_data import QUIZ_ID, quiz_value
 
@@ -167,7 +167,7 @@ def test_deleting_something_other_than_a_page_keeps_the_cached_pages(client, cou
     assert get(client, course.url)[HEADER] == "hit"
 
 
-# --- shared parts of personal pages (learning.cache.remember) ---------------------------------
+# --- shared parts of personal pages (core.kept.remember) ---------------------------------
 def nav_titles(response):
     return re.findall(
         r'class="site-nav__link[^"]*" href="[^"]*"[^>]*>([^<]*)</a>', response.content.decode()
@@ -283,7 +283,7 @@ def test_a_logged_in_catalogue_search_reuses_its_result_ids_until_content_change
     assert searches == ["Calculus", "Algebra", "Calculus"]
 
 
-# --- the site and its home page, kept in each process (learning.cache.prime_site) ---------------
+# --- the site and its home page, kept in each process (core.kept.prime_site) ---------------
 def site_queries(client, url):
     with CaptureQueriesContext(connection) as queries:
         get(client, url)
@@ -317,9 +317,9 @@ def test_each_request_gets_its_own_copy_of_the_kept_home_page(client, home, subj
     client.force_login(student)
     get(client, subject.url)
     first, second = RequestFactory().get("/"), RequestFactory().get("/")
-    current = learning_cache.generation()
-    learning_cache.prime_site(first, current)
-    learning_cache.prime_site(second, current)
+    current = core_kept.generation()
+    core_kept.prime_site(first, current)
+    core_kept.prime_site(second, current)
     assert first._wagtail_site.root_page == second._wagtail_site.root_page == home
     assert first._wagtail_site.root_page is not second._wagtail_site.root_page
     first._wagtail_site.root_page.title = "Changed in one request"
@@ -345,7 +345,7 @@ def test_routing_keeps_subjects_courses_and_modules_without_their_bodies(
     assert "Read this first." in page and "Limits quiz" in page and "Sine wave" in page
     kept = [
         value
-        for name, value in learning_cache._in_process.kept().items()
+        for name, value in core_kept._in_process.kept().items()
         if name.startswith(f"child:{course.pk}:")
     ]
     assert kept and all("body" not in vars(module) for module in kept)
@@ -427,7 +427,7 @@ def test_pages_that_do_not_exist_are_not_kept(client, home, subject, student):
     for number in range(5):
         assert client.get(f"/no-such-subject-{number}/").status_code == 404
         assert client.get(f"{subject.url}no-such-course-{number}/").status_code == 404
-    kept = learning_cache._in_process.kept()
+    kept = core_kept._in_process.kept()
     assert not [name for name in kept if "no-such" in name]
     assert any(name.endswith(f":{subject.slug}") for name in kept)
 
@@ -500,7 +500,7 @@ def test_a_kept_quiz_form_carries_each_readers_own_csrf_token(rich_module, cours
         response = client.post(quiz_url, {**RIGHT, "csrfmiddlewaretoken": token})
         assert response.status_code == 302  # graded: the token was the reader's own
     assert len(set(tokens)) == 3
-    assert not [html for html in learning_cache._in_process.kept().values() if token in str(html)]
+    assert not [html for html in core_kept._in_process.kept().values() if token in str(html)]
 
 
 def test_kept_quiz_parts_show_the_published_quiz_to_each_reader(
@@ -543,25 +543,25 @@ def test_a_change_in_a_transaction_retires_the_cache_again_when_it_commits(
 
 
 def test_a_request_of_an_older_generation_never_writes_into_a_newer_store():
-    kept = learning_cache._Kept()
+    kept = core_kept._Kept()
     kept.values("new")["shared"] = "built from the new rows"
     kept.values("old")["title"] = "built from the old rows"  # a request still on the old one
     assert kept.values("new") == {}  # rebuilt, never the old request's values
 
 
 def test_a_process_keeps_only_the_most_recently_read_module_bodies(monkeypatch):
-    monkeypatch.setattr(learning_cache, "RECENT_SIZE", 2)
+    monkeypatch.setattr(core_kept, "RECENT_SIZE", 2)
     built = []
 
     def keep(name, current="g1"):
-        return learning_cache.in_process_recent(name, lambda: built.append(name) or name, current)
+        return core_kept.in_process_recent(name, lambda: built.append(name) or name, current)
 
     for name in ("a", "b", "a", "c", "a", "b"):  # c pushes out b (read least recently)
         assert keep(name) == name
     assert built == ["a", "b", "c", "b"]
     assert keep("a", current="g2") == "a" and built[-1] == "a"  # a new generation: built again
-    assert learning_cache.in_process_recent("none", lambda: None, "g2") is None
-    assert len(learning_cache._recent.kept()) <= 2
+    assert core_kept.in_process_recent("none", lambda: None, "g2") is None
+    assert len(core_kept._recent.kept()) <= 2
 
 
 def test_a_published_change_of_a_module_body_is_served_at_once(

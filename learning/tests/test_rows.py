@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Model
 
-from learning import rows
+from core.kept import copy_of
 from learning.models import Enrollment, ModulePage
 from learning.routing import child_by_slug
 from learning.tests.quiz_data import add_quiz
@@ -161,7 +161,7 @@ def test_a_groups_users_are_still_filtered_by_the_group(enrolled_student, instru
 
 def test_a_copy_of_a_kept_page_is_its_own_but_for_shared_values(course, module):
     kept = ModulePage.objects.select_related("owner").get(pk=module.pk)
-    copy = rows.copy_of(kept)
+    copy = copy_of(kept)
     assert_same(copy, kept)
     assert copy is not kept and copy._state is not kept._state
     assert copy.owner is kept.owner  # the related objects already loaded come along

@@ -11,8 +11,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
 
+from core import kept as page_cache
 from core.cache import mark_public
-from learning import cache as page_cache
 from learning.models import (
     Certificate,
     CoursePage,

@@ -47,9 +47,9 @@ def do_kept(parser, token):
 
     For the parts of a logged-in page that are the same for every reader (a subject's course
     list, the home page's listings): kept in the cache until content changes, under the name,
-    the values and the site (``learning.cache.remember``; rendered each time when the page cache
+    the values and the site (``core.kept.remember``; rendered each time when the page cache
     is off). ``{% kept local "name" ... %}`` keeps it in this process's memory instead, for
-    small fragments that many pages show: no round trip at all (``learning.cache.in_process``;
+    small fragments that many pages show: no round trip at all (``core.kept.in_process``;
     rendered each time for a request the page cache does not see). The context it needs should
     be lazy, so that a kept fragment costs no query. A
     fragment holding a form's CSRF token is never kept: it belongs to one visitor; nor is one of
@@ -73,7 +73,7 @@ class KeptNode(template.Node):
         self.local = local
 
     def render(self, context):
-        from learning import cache
+        from core import kept as cache
 
         request = context.get("request")
         if request is None or not cache.enabled() or getattr(request, "is_preview", False):
@@ -122,7 +122,7 @@ def kept_html(request, name, template_name, values):
 def _kept_forms(request, template_name):
     """``(store, key prefix)`` of the kept forms of ``template_name`` for this request, or
     ``(None, None)`` when none are kept for it (no generation, or a preview: a draft)."""
-    from learning import cache
+    from core import kept as cache
 
     current = cache.request_generation(request) if request is not None else None
     if not current or getattr(request, "is_preview", False):
