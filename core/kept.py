@@ -16,7 +16,6 @@ from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DatabaseError
 from django.utils.functional import SimpleLazyObject
 
 from core.cache import enabled, generation, request_generation
@@ -160,61 +159,3 @@ def in_process_recent(name, build, current, store=None):
 def recent_store(size):
     """A store of its own for ``in_process_recent``, of at most ``size`` values."""
     return _Kept(lambda: size)
-
-
-def prime_site(request, current):
-    """Give the request its Wagtail site, with its home page, and the sites' root paths.
-
-    Wagtail looks them up on every request (the site, its root page, the root page's specific
-    object: three queries, and the root paths from the cache); here they are kept in the
-    process for the generation. Publishing, moving or deleting pages and saving or deleting a
-    site bump it (learning/signals.py). Each request gets its own copies of the model objects.
-    """
-    from wagtail.models import Site
-
-    def build():
-        site = Site._find_for_request(request)  # what Site.find_for_request does, uncached
-        if site is not None:
-            site.root_page = site.root_page.localized.specific
-        return site, Site.get_site_root_paths()
-
-    site, root_paths = in_process(
-        f"site:{request._get_raw_host()}:{request.get_port()}", build, current
-    )
-    if site is not None:
-        home = copy_of(site.root_page)
-        home._generation = current  # its view restrictions come from memory too (routing)
-        site = copy_of(site)
-        site.root_page = home
-    request._wagtail_site = site
-    request._wagtail_cached_site_root_paths = root_paths
-
-
-class SiteMiddleware:
-    """``prime_site`` for every page request that has a generation (core's PageCacheMiddleware,
-    above it, read it). A database that cannot be reached leaves the request as it is: the view
-    then meets the outage itself and answers 503 (home.middleware.DatabaseUnavailableMiddleware)."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        current = request_generation(request)
-        if current:
-            with contextlib.suppress(DatabaseError):
-                prime_site(request, current)
-        return self.get_response(request)
-
-
-def copy_of(instance):
-    """``copy.copy(instance)`` for a model instance kept in memory, which each request must
-    get its own of: its attributes, state and cached related objects copied, the values shared,
-    as ``copy.copy`` makes it, without its detour through pickling (``Model.__reduce__``), a
-    twentieth of a page's Python work for the site and the page being read."""
-    new = object.__new__(type(instance))
-    new.__dict__.update(instance.__dict__)
-    state = new._state = object.__new__(type(instance._state))
-    state.__dict__.update(instance._state.__dict__)
-    if "fields_cache" in state.__dict__:
-        state.fields_cache = dict(state.fields_cache)
-    return new

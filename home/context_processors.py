@@ -20,10 +20,7 @@ def navigation(request):
     site = Site.find_for_request(request)
     if site is None:
         return {**context, "nav_subjects": []}
-    # Wagtail's root paths, as page URLs read them: kept on the request (cache.prime_site).
-    root_paths = getattr(request, "_wagtail_cached_site_root_paths", None)
-    if root_paths is None:
-        root_paths = Site.get_site_root_paths()
+    root_paths = Site.get_site_root_paths()  # from the cache, as page URLs read them
     root_path = next((root.root_path for root in root_paths if root.site_id == site.pk), None)
     if root_path is None:
         return {**context, "nav_subjects": []}

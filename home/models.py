@@ -11,7 +11,6 @@ from wagtail.models import Page
 from core import kept as page_cache
 from learning import rows
 from learning.permissions import CoursePermissionsMixin
-from learning.routing import RoutedPageMixin
 
 
 class UserManager(BaseUserManager):
@@ -66,12 +65,8 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class HomePage(RoutedPageMixin, CoursePermissionsMixin, Page):
-    """The root of a site: lists the subjects and the most recently published courses.
-
-    Routes to its subjects in one query, as subjects and courses route to their children, so
-    that every page below knows its ancestors without fetching them again.
-    """
+class HomePage(CoursePermissionsMixin, Page):
+    """The root of a site: lists the subjects and the most recently published courses."""
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
 
@@ -81,7 +76,6 @@ class HomePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     subpage_types = ["learning.SubjectPage"]
 
     recent_course_count = 6
-    keep_children = True  # the subjects, while the generation lasts (learning.routing)
 
     def get_context(self, request, *args, **kwargs):
         from learning.models import (

@@ -47,17 +47,14 @@ def connect():
     m2m_changed.connect(
         cache.bump, sender=PageViewRestriction.groups.through, dispatch_uid="pagecache-pvrg"
     )
-    # Sites: their host names and root pages decide which home page a request gets, and every
-    # process keeps them in memory for the generation (cache.prime_site).
+    # Sites: their host names and root pages decide which home page a request gets.
     post_save.connect(cache.bump, sender=Site, dispatch_uid="pagecache-site")
     post_delete.connect(cache.bump, sender=Site, dispatch_uid="pagecache-site-delete")
-    # Home, subject and course pages found by routing are kept in each process for the
-    # generation (learning.routing): any change of their rows, a draft saved or an owner
-    # changed, retires them, so that nothing served (the instructor, access) goes stale.
+    # Any page saved (a draft, a new owner): kept fragments show owners and titles.
     from django.apps import apps
 
     for model in apps.get_models():
-        if issubclass(model, Page) and getattr(model, "keep_children", False):
+        if issubclass(model, Page):
             post_save.connect(cache.bump, sender=model, dispatch_uid=f"pagecache-save-{model}")
     for model in Page.__subclasses__():
         post_delete.connect(cache.bump, sender=model, dispatch_uid=f"pagecache-{model}")

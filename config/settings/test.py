@@ -17,9 +17,10 @@ STATIC_ROOT = tempfile.mkdtemp(prefix="learning-test-static-")
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 WAGTAILADMIN_BASE_URL = "http://testserver"
 
-# Off unless a test turns it on (learning/tests/test_page_cache.py): the cache outlives each
-# test's database rollback, so a page cached by one test would be served to the next.
-PAGE_CACHE_SECONDS = 0
+# Off unless a test turns it on (learning/tests/test_page_cache.py), or the whole suite runs
+# with it (TEST_PAGE_CACHE_SECONDS, CI's PostgreSQL + Redis pass). Each test starts with an empty
+# cache and a generation read afresh (conftest.clear_cache).
+PAGE_CACHE_SECONDS = env.integer("TEST_PAGE_CACHE_SECONDS", 0)
 
 if REDIS_URL:
     # The Redis server is shared with everything on the machine: keep to our own keys. Server

@@ -51,7 +51,10 @@ def test_an_unrelated_permission_does_not_show_the_link(client, course):
     assert ADMIN_LINK not in page_for(client, user, course.url)
 
 
-def test_a_student_page_asks_the_database_once_about_the_admin(client, course, enrolled_student):
+def test_a_student_page_asks_the_database_once_about_the_admin(
+    client, course, enrolled_student, settings
+):
+    settings.PAGE_CACHE_SECONDS = 0  # nothing kept: each page asks
     page_for(client, enrolled_student, course.url)
     with CaptureQueriesContext(connection) as queries:
         page_for(client, enrolled_student, course.url)

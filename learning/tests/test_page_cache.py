@@ -5,7 +5,7 @@ import re
 
 import pytest
 from django.db import connection
-from django.test import Client, RequestFactory, override_settings
+from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from wagtail.models import Site
@@ -283,24 +283,7 @@ def test_a_logged_in_catalogue_search_reuses_its_result_ids_until_content_change
     assert searches == ["Calculus", "Algebra", "Calculus"]
 
 
-# --- the site and its home page, kept in each process (core.kept.prime_site) ---------------
-def site_queries(client, url):
-    with CaptureQueriesContext(connection) as queries:
-        get(client, url)
-    sql = [query["sql"] for query in queries.captured_queries]
-    return [s for s in sql if "wagtailcore_site" in s], len(sql)
-
-
-def test_logged_in_pages_read_the_site_and_its_home_page_from_process_memory(
-    client, home, course, student
-):
-    client.force_login(student)
-    first, first_total = site_queries(client, course.url)
-    again, total = site_queries(client, course.url)
-    assert first and not again
-    assert total <= first_total - 2  # the site and its home page
-
-
+# --- the site and its home page ------------------------------------------------------------
 def test_a_site_moved_to_another_home_page_is_served_at_once(client, home, subject, student):
     client.force_login(student)
     assert subject.title in get(client, "/").content.decode()
@@ -311,44 +294,6 @@ def test_a_site_moved_to_another_home_page_is_served_at_once(client, home, subje
     site.save()
     page = get(client, "/").content.decode()
     assert "Another school" in page and subject.title not in page
-
-
-def test_each_request_gets_its_own_copy_of_the_kept_home_page(client, home, subject, student):
-    client.force_login(student)
-    get(client, subject.url)
-    first, second = RequestFactory().get("/"), RequestFactory().get("/")
-    current = core_kept.generation()
-    core_kept.prime_site(first, current)
-    core_kept.prime_site(second, current)
-    assert first._wagtail_site.root_page == second._wagtail_site.root_page == home
-    assert first._wagtail_site.root_page is not second._wagtail_site.root_page
-    first._wagtail_site.root_page.title = "Changed in one request"
-    assert second._wagtail_site.root_page.title == home.title
-
-
-# --- home, subject and course pages kept by routing (learning.routing) --------------------------
-def test_routing_keeps_subjects_courses_and_modules_without_their_bodies(
-    client, course, module, enrolled_student
-):
-    from learning.tests.quiz_data import add_quiz
-
-    add_quiz(module)
-    client.force_login(enrolled_student)
-    get(client, module.url)
-    with CaptureQueriesContext(connection) as queries:
-        page = get(client, module.url).content.decode()
-    sqls = [q["sql"] for q in queries.captured_queries]
-    assert not any('"learning_coursepage"' in sql for sql in sqls)
-    assert not any('"learning_subjectpage"' in sql for sql in sqls)
-    assert not any('"learning_modulepage"' in sql and "slug" in sql for sql in sqls)
-    assert not any('"body"' in sql for sql in sqls)  # neither the module row nor its body
-    assert "Read this first." in page and "Limits quiz" in page and "Sine wave" in page
-    kept = [
-        value
-        for name, value in core_kept._in_process.kept().items()
-        if name.startswith(f"child:{course.pk}:")
-    ]
-    assert kept and all("body" not in vars(module) for module in kept)
 
 
 def test_an_unpublished_or_renamed_module_is_served_at_once(client, course, module, student_client):
@@ -420,16 +365,6 @@ def test_an_unpublished_course_is_gone_at_once_for_logged_in_users(
     get(client, course.url)
     course.unpublish()
     assert client.get(course.url).status_code == 404
-
-
-def test_pages_that_do_not_exist_are_not_kept(client, home, subject, student):
-    client.force_login(student)
-    for number in range(5):
-        assert client.get(f"/no-such-subject-{number}/").status_code == 404
-        assert client.get(f"{subject.url}no-such-course-{number}/").status_code == 404
-    kept = core_kept._in_process.kept()
-    assert not [name for name in kept if "no-such" in name]
-    assert any(name.endswith(f":{subject.slug}") for name in kept)
 
 
 # --- module bodies: the HTML of blocks that are the same for every reader ----------------------

@@ -4,10 +4,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.db.models import Model
 
-from core.kept import copy_of
-from learning.models import Enrollment, ModulePage
-from learning.routing import child_by_slug
-from learning.tests.quiz_data import add_quiz
+from learning.models import Enrollment
 
 pytestmark = pytest.mark.django_db
 
@@ -67,17 +64,6 @@ def test_the_plain_enrollment_lookup_equals_the_orms(course, enrolled_student):
 
 def test_the_plain_enrollment_lookup_is_none_when_not_enrolled(course, student, other_course):
     assert Enrollment.of(student, course) is None
-
-
-def test_routing_finds_the_same_module_as_the_orm(course, module, other_course, other_module):
-    add_quiz(module)
-    plain = child_by_slug(ModulePage, course, module.slug)
-    assert_same(plain, ModulePage.objects.child_of(course).get(slug=module.slug))
-    assert [block.block_type for block in plain.body] == ["text", "quiz"]
-    assert plain.body[1].value["title"] == module.body[1].value["title"]
-    # Another course's module of the same tree level is never found under this course.
-    assert child_by_slug(ModulePage, course, other_module.slug) is None
-    assert child_by_slug(ModulePage, course, "no-such-module") is None
 
 
 def summaries(modules):
@@ -157,17 +143,3 @@ def test_a_groups_users_are_still_filtered_by_the_group(enrolled_student, instru
     assert group.user_set.get(pk=instructor.pk) == instructor
     with pytest.raises(get_user_model().DoesNotExist):
         group.user_set.get(pk=enrolled_student.pk)  # not a member
-
-
-def test_a_copy_of_a_kept_page_is_its_own_but_for_shared_values(course, module):
-    kept = ModulePage.objects.select_related("owner").get(pk=module.pk)
-    copy = copy_of(kept)
-    assert_same(copy, kept)
-    assert copy is not kept and copy._state is not kept._state
-    assert copy.owner is kept.owner  # the related objects already loaded come along
-    copy.title = "Changed for one request"
-    copy._state.fields_cache["owner"] = None
-    copy._generation = "abc"
-    assert kept.title != "Changed for one request"
-    assert kept.owner is not None
-    assert not hasattr(kept, "_generation")
