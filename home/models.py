@@ -9,26 +9,11 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page
 
 from core import kept as page_cache
-from learning import rows
 from learning.permissions import CoursePermissionsMixin
 
 
 class UserManager(BaseUserManager):
-    def get(self, *args, **kwargs):
-        """``get(pk=...)`` in plain SQL: Django's ModelBackend loads the logged-in user this way
-        on every request, and building the ORM query cost more than the database's answer.
-        Any other lookup is the ORM's."""
-        if args or set(kwargs) != {"pk"} or type(self) is not UserManager or self._db:
-            # Not the plain manager: a related manager (a group's users) filters, and
-            # db_manager() names a database.
-            return super().get(*args, **kwargs)
-        meta = self.model._meta
-        pk = meta.pk.to_python(kwargs["pk"])
-        sql = f"SELECT {rows.columns(self.model)} FROM {meta.db_table} WHERE {meta.pk.column} = %s"  # noqa: S608 (names from the model)
-        found = rows.first(self.model, sql, [pk])
-        if found is None:
-            raise self.model.DoesNotExist(f"{meta.object_name} matching query does not exist.")
-        return found
+    """Django's own (its migration names this class)."""
 
 
 class User(AbstractUser):

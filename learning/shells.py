@@ -60,11 +60,12 @@ class ShellResponse(TemplateResponse):
 
     def __init__(self, request, template, context, form):
         super().__init__(request, template, context)
+        self.reader_request = request
         self.form = form
 
     @property
     def rendered_content(self):
-        request = self._request
+        request = self.reader_request
         name = self._shell_name()
         if name is None:
             return super().rendered_content
@@ -87,7 +88,7 @@ class ShellResponse(TemplateResponse):
         from core.admin_access import opens_admin
         from core.templatetags.site_tags import site_key
 
-        request = self._request
+        request = self.reader_request
         current = page_cache.request_generation(request)
         if not (enabled and current) or getattr(request, "is_preview", False):
             return None
@@ -104,7 +105,7 @@ class ShellResponse(TemplateResponse):
         ``[text, slot name, text, slot name, ..., text]``."""
         context = {**self.context_data, "reader": _Markers(), _CSRF: _Markers()[_CSRF]}
         template = self.resolve_template(self.template_name)
-        return _SLOT.split(str(template.render(context, self._request)))
+        return _SLOT.split(str(template.render(context, self.reader_request)))
 
 
 def reader(request):

@@ -11,6 +11,7 @@ import io
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -93,7 +94,7 @@ def assert_refused(response):
     """Wagtail's refusal for a user of the admin: the dashboard with a message, or 403/404."""
     if response.status_code == 302:
         assert response["Location"] == reverse("wagtailadmin_home"), response["Location"]
-        messages = [str(m) for m in response.wsgi_request._messages]
+        messages = [str(m) for m in get_messages(response.wsgi_request)]
         assert any("permission" in m for m in messages), messages
     else:
         assert response.status_code in (403, 404), response.status_code

@@ -5,6 +5,7 @@ Each refusal test checks both the response (403, or Wagtail's redirect to the da
 """
 
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from wagtail.models import Page, Revision
 from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text, streamfield
@@ -43,7 +44,7 @@ def module_form(title, slug, **extra):
 def assert_refused(response):
     if response.status_code == 302:
         assert response["Location"] == reverse("wagtailadmin_home"), response["Location"]
-        messages = [str(m) for m in response.wsgi_request._messages]
+        messages = [str(m) for m in get_messages(response.wsgi_request)]
         assert any("permission" in m for m in messages), messages
     else:
         assert response.status_code in (403, 404), response.status_code
