@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
-from wagtail.models import Page, PageViewRestriction
+from wagtail.models import PageViewRestriction
 
 from core import kept as page_cache
 from learning.access import can_study
@@ -28,45 +28,10 @@ from learning.models import (
     Enrollment,
     ModulePage,
     SubjectPage,
-    live_modules_under,
     with_live_parent,
 )
+from learning.models.api_fields import related_data_for
 from learning.progress import progress_for_courses
-
-
-def related_data_for(courses_or_subjects):
-    """Subjects, module titles and course counts for a page of results, in a few queries."""
-    objects = list(courses_or_subjects)
-    courses = [obj for obj in objects if isinstance(obj, CoursePage)]
-    subjects = [obj for obj in objects if isinstance(obj, SubjectPage)]
-    step = Page.steplen
-    related = {"subject": {}, "modules": {}, "course_count": {}}
-    if courses:
-        parent_paths = {course.path[:-step] for course in courses}
-        parents = {
-            subject.path: subject
-            for subject in SubjectPage.objects.filter(path__in=parent_paths).only(
-                "id", "title", "slug", "path"
-            )
-        }
-        titles = {course.pk: [] for course in courses}
-        by_path = {course.path: course.pk for course in courses}
-        # Not even the title of a view-restricted module.
-        modules = live_modules_under(courses).public()
-        for module in modules.only("id", "title", "slug", "path"):
-            titles[by_path[module.path[:-step]]].append(
-                {"id": module.pk, "title": module.title, "slug": module.slug}
-            )
-        for course in courses:
-            parent = parents.get(course.path[:-step])
-            related["subject"][course.pk] = (
-                {"id": parent.pk, "title": parent.title, "slug": parent.slug} if parent else None
-            )
-            related["modules"][course.pk] = titles[course.pk]
-    if subjects:
-        counts = CoursePage.live_counts_by_subject(subjects)
-        related["course_count"] = {s.pk: counts.get(s.path, 0) for s in subjects}
-    return related
 
 
 class PrefetchedListingMixin(CachedReadMixin):

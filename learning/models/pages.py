@@ -35,8 +35,8 @@ from wagtail.search import index
 from core import kept as page_cache
 from core.templatetags import site_tags
 from learning import rows, shells
-from learning.api import fields as api_fields
 from learning.blocks import ModuleBodyBlock, load_bodies
+from learning.models import api_fields
 from learning.models.body_parts import PERSONAL_BLOCKS, BodyPart, lazy_child, with_reader_quizzes
 from learning.models.enrollment import Enrollment
 from learning.permissions import CoursePermissionsMixin

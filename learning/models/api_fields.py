@@ -1,4 +1,5 @@
-"""Serializer fields of the courses and subjects endpoints.
+"""Serializer fields of the API's courses and subjects endpoints (the page models' ``api_fields``),
+and what they show of other rows (``related_data_for``).
 
 Fields that need other rows (a course's subject, its modules) read them from maps that the
 listing view builds once per page of results (``view.related``), so a listing makes the same
@@ -7,6 +8,7 @@ number of queries whatever the number of courses.
 
 from rest_framework.fields import Field
 from wagtail.images.api.fields import ImageRenditionField
+from wagtail.models import Page
 
 
 class RelatedDataField(Field):
@@ -24,8 +26,6 @@ class RelatedDataField(Field):
         related = getattr(view, "related", None) or {}
         values = related.get(self.key)
         if values is None or obj.pk not in values:
-            from learning.api.views import related_data_for
-
             values = related_data_for([obj])[self.key]
         return values.get(obj.pk)
 
@@ -69,3 +69,40 @@ class CourseImageField(Field):
             name: ImageRenditionField(spec).to_representation(image)
             for name, spec in self.SPECS.items()
         }
+
+
+def related_data_for(courses_or_subjects):
+    """Subjects, module titles and course counts for a page of results, in a few queries."""
+    from learning.models.pages import CoursePage, SubjectPage, live_modules_under
+
+    objects = list(courses_or_subjects)
+    courses = [obj for obj in objects if isinstance(obj, CoursePage)]
+    subjects = [obj for obj in objects if isinstance(obj, SubjectPage)]
+    step = Page.steplen
+    related = {"subject": {}, "modules": {}, "course_count": {}}
+    if courses:
+        parent_paths = {course.path[:-step] for course in courses}
+        parents = {
+            subject.path: subject
+            for subject in SubjectPage.objects.filter(path__in=parent_paths).only(
+                "id", "title", "slug", "path"
+            )
+        }
+        titles = {course.pk: [] for course in courses}
+        by_path = {course.path: course.pk for course in courses}
+        # Not even the title of a view-restricted module.
+        modules = live_modules_under(courses).public()
+        for module in modules.only("id", "title", "slug", "path"):
+            titles[by_path[module.path[:-step]]].append(
+                {"id": module.pk, "title": module.title, "slug": module.slug}
+            )
+        for course in courses:
+            parent = parents.get(course.path[:-step])
+            related["subject"][course.pk] = (
+                {"id": parent.pk, "title": parent.title, "slug": parent.slug} if parent else None
+            )
+            related["modules"][course.pk] = titles[course.pk]
+    if subjects:
+        counts = CoursePage.live_counts_by_subject(subjects)
+        related["course_count"] = {s.pk: counts.get(s.path, 0) for s in subjects}
+    return related
