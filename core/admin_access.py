@@ -25,7 +25,7 @@ def opens_admin(user, current=None):
         if current:
             from core import kept
 
-            user._opens_admin = kept.in_process(
+            user._opens_admin = kept.process_value(
                 f"opens-admin:{user.pk}", partial(_has_admin_access, user), current
             )
         else:

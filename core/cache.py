@@ -14,6 +14,16 @@ Words used for caching, here and in every module that caches:
   the validated host and the full path with its query string. A stored response is
   served to a later anonymous request for the same key as a *hit*; otherwise the request is a
   *miss* and the view answers it.
+- **shared value**: a value in the shared cache under the generation (core.kept.shared_value):
+  what many readers' pages share, such as the navigation or a search's result ids.
+- **process value**: a value in one process's memory under the generation, in a store bounded
+  to its most recently used entries and named by the request's resolved site, never by its Host
+  header (core.kept.process_value; ``recent_value`` for larger ones, such as a module's body).
+- **kept fragment**: a part of a template rendered once and reused as a shared or process value
+  (``{% kept %}`` in core/templatetags/site_tags.py); never one holding a CSRF token.
+- **shell**: a whole page rendered once per reader state with markers where the reader's own
+  values go, each request filling them in (learning/shells.py, which defines its *reader state*
+  and *reader values*).
 - **public response**: what the page cache may store. All of these must hold:
   the request is a GET from a visitor without a session, messages or Authorization (a
   *cacheable request*: decided from its cookies and headers alone, never from ``request.user``,

@@ -1,12 +1,7 @@
-"""What the course pages keep while the generation lasts: values in the shared cache
-(``remember``) and, in each process, bounded stores of small values (``in_process``) and of the
-most recently used larger ones (``in_process_recent``).
-
-The words are core.cache's: the *generation* (read once per request by core's
-PageCacheMiddleware, ``request_generation``) names the content's state, and a *bump* retires
-everything kept under the previous one. Nothing is kept for a request without a generation
-(the page cache off, or the database unreachable).
-"""
+"""Values kept while the generation lasts: *shared values* in the shared cache, *process values*
+and *recent values* in bounded stores of each process (the words are defined in core.cache's
+docstring). Nothing is kept for a request without a generation (the page cache off, or the
+database unreachable): the value is built each time."""
 
 import contextlib
 import operator
@@ -33,7 +28,7 @@ def lazy_values(build, names):
     return {name: SimpleLazyObject(partial(operator.getitem, built, name)) for name in names}
 
 
-def remember(name, build, current=None):
+def shared_value(name, build, current=None):
     """``build()``, kept in the cache until content next changes (the generation, as for pages).
 
     For what many users' pages share but a page cache cannot hold because the page around it is
@@ -119,7 +114,7 @@ def store_sizes():
 _in_process = _Kept()
 
 
-def in_process(name, build, current):
+def process_value(name, build, current):
     """``build()``, kept in this process's memory while the generation is ``current``.
 
     For small values that every request needs: no cache round trip at all. The generation is
@@ -134,8 +129,8 @@ def in_process(name, build, current):
     return value
 
 
-def in_process_store(current):
-    """The store ``in_process`` uses, for a caller that looks up many values at once (a module
+def process_store(current):
+    """The store ``process_value`` uses, for a caller that looks up many values at once (a module
     list's items): ``get(current, name)`` and ``put(current, name, value)``."""
     return _in_process
 
@@ -143,10 +138,10 @@ def in_process_store(current):
 _recent = _Kept(lambda: RECENT_SIZE)
 
 
-def in_process_recent(name, build, current, store=None):
-    """``in_process`` for larger values, of which many exist (a module's rendered body): only
+def recent_value(name, build, current, store=None):
+    """``process_value`` for larger values, of which many exist (a module's rendered body): only
     the ``RECENT_SIZE`` most recently used are kept (or the size of ``store``, another such
-    store: ``recent_store(size)``). ``build`` may read the shared cache (``remember``)."""
+    store: ``recent_store(size)``). ``build`` may read the shared cache (``shared_value``)."""
     store = store or _recent
     value = store.get(current, name)
     if value is None:
@@ -157,5 +152,5 @@ def in_process_recent(name, build, current, store=None):
 
 
 def recent_store(size):
-    """A store of its own for ``in_process_recent``, of at most ``size`` values."""
+    """A store of its own for ``recent_value``, of at most ``size`` values."""
     return _Kept(lambda: size)

@@ -40,6 +40,6 @@ def navigation(request):
 
     # The same on every page of the site, for everyone: kept until content changes, in the
     # process itself on pages (a few titles), in the shared cache elsewhere.
-    keep = cache.in_process if current else cache.remember
+    keep = cache.process_value if current else cache.shared_value
     context["nav_subjects"] = keep(f"nav-subjects:{site.pk}", subjects, current)
     return context

@@ -70,7 +70,7 @@ class ShellResponse(TemplateResponse):
         if name is None:
             return super().rendered_content
         current = page_cache.request_generation(request)
-        pieces = page_cache.in_process_recent(name, self._shell, current, _shells)
+        pieces = page_cache.recent_value(name, self._shell, current, _shells)
         values = self.context_data["reader"]
         filled = list(pieces)
         token = None

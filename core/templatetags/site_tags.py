@@ -47,9 +47,9 @@ def do_kept(parser, token):
 
     For the parts of a logged-in page that are the same for every reader (a subject's course
     list, the home page's listings): kept in the cache until content changes, under the name,
-    the values and the site (``core.kept.remember``; rendered each time when the page cache
+    the values and the site (``core.kept.shared_value``; rendered each time when the page cache
     is off). ``{% kept local "name" ... %}`` keeps it in this process's memory instead, for
-    small fragments that many pages show: no round trip at all (``core.kept.in_process``;
+    small fragments that many pages show: no round trip at all (``core.kept.process_value``;
     rendered each time for a request the page cache does not see). The context it needs should
     be lazy, so that a kept fragment costs no query. A
     fragment holding a form's CSRF token is never kept: it belongs to one visitor; nor is one of
@@ -86,14 +86,14 @@ class KeptNode(template.Node):
             html = self.nodelist.render(context)
             if "csrfmiddlewaretoken" in html:
                 personal.append(html)
-                return None  # not kept (remember keeps nothing for None)
+                return None  # not kept (shared_value keeps nothing for None)
             return str(html)
 
         current = cache.request_generation(request)
         if self.local:
-            html = cache.in_process(name, render, current) if current else render()
+            html = cache.process_value(name, render, current) if current else render()
         else:
-            html = cache.remember(name, render, current)
+            html = cache.shared_value(name, render, current)
         return mark_safe(personal[0] if personal else html)  # noqa: S308 (rendered templates)
 
 
@@ -127,7 +127,7 @@ def _kept_forms(request, template_name):
     current = cache.request_generation(request) if request is not None else None
     if not current or getattr(request, "is_preview", False):
         return None, None
-    return (cache.in_process_store(current), current), f"html:{template_name}:{site_key(request)}:"
+    return (cache.process_store(current), current), f"html:{template_name}:{site_key(request)}:"
 
 
 def _kept_form(store, prefix, name, template_name, values):

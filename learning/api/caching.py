@@ -29,7 +29,7 @@ class CachedReadMixin:
     def cache_key(self, request):
         current = page_cache.generation()
         # Which restrictions exist changes with the generation too (learning/signals.py).
-        restrictions = page_cache.remember(
+        restrictions = page_cache.shared_value(
             "view-restrictions",
             lambda: list(PageViewRestriction.objects.prefetch_related("groups")),
             current,

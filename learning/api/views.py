@@ -212,7 +212,7 @@ class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
         # in it): kept until content changes, per host, as the URLs in it are absolute.
         digest = hashlib.sha256(",".join(map(str, visible)).encode()).hexdigest()[:16]
         key = f"api-contents:{course.pk}:{request.scheme}://{request.get_host()}:{digest}"
-        modules = page_cache.remember(key, serialize)
+        modules = page_cache.shared_value(key, serialize)
         return Response({"id": course.pk, "title": course.title, "modules": modules})
 
 

@@ -62,7 +62,7 @@ def with_reader_quizzes(page, parts, request, enrolled, passed_ids):
         if part.html is None and part.block_type == "quiz":
             passed = part.id in passed_ids
             name = f"quiz:{site}:{page.pk}:{page.live_revision_id}:{part.id}:{enrolled:d}{passed:d}"
-            part.slots = page_cache.in_process(
+            part.slots = page_cache.process_value(
                 name, partial(_quiz_slots, page, part, enrolled, passed), current
             )
     return parts

@@ -554,8 +554,8 @@ class ModulePage(CoursePermissionsMixin, Page):
         Text, image, file and video blocks render the same for every reader: with the page
         cache on, their HTML (with the block's wrapper, the blocks between two quizzes as one
         part) is kept in the cache for this revision until content changes
-        (``core.kept.remember``), and in each process for the modules it serves most
-        (``in_process_recent``), so that a reader's request loads no image, rendition or
+        (``core.kept.shared_value``), and in each process for the modules it serves most
+        (``recent_value``), so that a reader's request loads no image, rendition or
         document and renders only the quizzes (they show the reader's own result). A preview
         of a draft is always rendered afresh.
         """
@@ -586,11 +586,11 @@ class ModulePage(CoursePermissionsMixin, Page):
         current = page_cache.request_generation(request)
         name = f"module-body-parts:{self.pk}:{self.live_revision_id}"
         if current:  # in this process, for the modules read most (else from the shared cache)
-            kept = page_cache.in_process_recent(
-                name, partial(page_cache.remember, name, render, current), current
+            kept = page_cache.recent_value(
+                name, partial(page_cache.shared_value, name, render, current), current
             )
         else:
-            kept = page_cache.remember(name, render)
+            kept = page_cache.shared_value(name, render)
         # The stored value of a personal block comes with the kept parts: a kept module
         # (learning.routing) was fetched without its body, and needs not load it.
         children = type(self)._meta.get_field("body").stream_block.child_blocks

@@ -167,7 +167,7 @@ def test_deleting_something_other_than_a_page_keeps_the_cached_pages(client, cou
     assert get(client, course.url)[HEADER] == "hit"
 
 
-# --- shared parts of personal pages (core.kept.remember) ---------------------------------
+# --- shared parts of personal pages (core.kept.shared_value) ---------------------------------
 def nav_titles(response):
     return re.findall(
         r'class="site-nav__link[^"]*" href="[^"]*"[^>]*>([^<]*)</a>', response.content.decode()
@@ -489,13 +489,13 @@ def test_a_process_keeps_only_the_most_recently_read_module_bodies(monkeypatch):
     built = []
 
     def keep(name, current="g1"):
-        return core_kept.in_process_recent(name, lambda: built.append(name) or name, current)
+        return core_kept.recent_value(name, lambda: built.append(name) or name, current)
 
     for name in ("a", "b", "a", "c", "a", "b"):  # c pushes out b (read least recently)
         assert keep(name) == name
     assert built == ["a", "b", "c", "b"]
     assert keep("a", current="g2") == "a" and built[-1] == "a"  # a new generation: built again
-    assert core_kept.in_process_recent("none", lambda: None, "g2") is None
+    assert core_kept.recent_value("none", lambda: None, "g2") is None
     assert len(core_kept._recent.kept()) <= 2
 
 

@@ -164,7 +164,7 @@ def _catalog_context(request):
     if query:
         # The same for everyone (only public pages are searched): kept until content changes.
         digest = hashlib.sha256(query.encode()).hexdigest()
-        ranked_ids = page_cache.remember(
+        ranked_ids = page_cache.shared_value(
             f"catalog-search:{digest}",
             lambda: _search_course_ids(query, private),
             page_cache.request_generation(request),
