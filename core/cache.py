@@ -31,7 +31,8 @@ Words used for caching, here and in every module that caches:
   Wagtail pages below no view restriction, marked by core.wagtail_hooks after Wagtail's own
   checks ran; the catalogue); the response is a 200 that set no cookie (a page holding a CSRF
   token sets one, so a form is never stored), carries no ``private``, ``no-cache`` or
-  ``no-store`` and does not vary on everything (``Vary: *``); the session was not written.
+  ``no-store`` and varies on nothing but ``Cookie`` and ``Accept-Encoding``; the session was not
+  written.
 
 PageCacheMiddleware sits below the middleware that add security headers (so a hit passes through
 them like a miss) and above the session, CSRF, authentication, message and clickjacking
@@ -52,13 +53,17 @@ import uuid
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
-from django.db import DatabaseError, transaction
+from django.db import Error, connection, transaction
 from django.http import HttpResponse
+from wagtail.models import Site
 
 HEADER = "X-Page-Cache"
 # Paths that are never pages: answered without a cache lookup.
 NOT_PAGES = ("/static/", "/media/", "/api/", "/admin/", "/django-admin/", "/documents/", "/ws/")
 _NOT_STORED_DIRECTIVES = {"private", "no-cache", "no-store"}
+# What a stored response may vary on: the cookies (see the module's docstring) and the
+# encoding (the servers in front compress each answer themselves).
+_VARY_SEEN_TO = {"cookie", "accept-encoding"}
 
 _lock = threading.Lock()
 _seen = (None, 0.0)  # (the generation this process read, when: time.monotonic())
@@ -83,8 +88,12 @@ def generation():
         value = CacheGeneration.objects.filter(pk=1).values_list("value", flat=True).first()
         if value is None:  # the row was removed (a flushed database): start again
             value = CacheGeneration.objects.get_or_create(pk=1, defaults={"value": _new()})[0].value
-    except DatabaseError:
+    except Error:  # an unreachable server, or a connection it closed
         return None
+    if value != _seen[0]:
+        # The sites' root paths that Wagtail keeps in the shared cache for an hour may have
+        # missed their deletion (a site changed while the cache was unreachable).
+        Site.clear_site_root_paths_cache()
     _remember(value, now)
     return value
 
@@ -95,21 +104,26 @@ def bump(**kwargs):
     In the change's own transaction, so that the change and its bump are made or lost
     together; and once more when that transaction commits, because a request served in
     between may have read the old rows under the new generation and stored what it built.
-    This process sees the new generation at once; the others within
-    ``PAGE_CACHE_GENERATION_SECONDS``.
+    The other processes see the new generation within ``PAGE_CACHE_GENERATION_SECONDS`` of the
+    commit; this one reads it again on its next request (a request of another thread reads the
+    committed one until then, so nothing built from the old rows is stored under the new one).
     """
-    _write()
-    if transaction.get_connection().in_atomic_block:
-        transaction.on_commit(_write)
+    if connection.in_atomic_block:
+        _write(remember=False)
+        forget()
+        transaction.on_commit(_write, robust=True)
+    else:
+        _write()
 
 
-def _write():
+def _write(remember=True):
     from core.models import CacheGeneration
 
     value = _new()
     if not CacheGeneration.objects.filter(pk=1).update(value=value):
         CacheGeneration.objects.update_or_create(pk=1, defaults={"value": value})
-    _remember(value, time.monotonic())
+    if remember:
+        _remember(value, time.monotonic())
 
 
 def _new():
@@ -137,11 +151,14 @@ def request_generation(request):
     return getattr(request, "cache_generation", None)
 
 
-def mark_public(request):
+def mark_public(request, parameters=()):
     """Say that the response to ``request`` may be stored by the page cache, if HTTP's rules
     allow (see the module's docstring). For a view whose answer is the same for every
-    anonymous visitor and shows nothing restricted."""
-    request.page_cache_public = True
+    anonymous visitor and shows nothing restricted. Only when the query string holds nothing
+    but the ``parameters`` the view reads: a copy per made-up parameter would let anyone fill
+    the cache."""
+    if set(request.GET) <= set(parameters):
+        request.page_cache_public = True
 
 
 def cacheable_request(request):
@@ -165,7 +182,8 @@ def public_response(request, response):
     directives = {
         part.split("=")[0].strip().lower() for part in response.get("Cache-Control", "").split(",")
     }
-    if directives & _NOT_STORED_DIRECTIVES or response.get("Vary", "").strip() == "*":
+    varies = {part.strip().lower() for part in response.get("Vary", "").split(",") if part.strip()}
+    if directives & _NOT_STORED_DIRECTIVES or not varies <= _VARY_SEEN_TO:
         return False
     session = getattr(request, "session", None)
     return session is None or (session.session_key is None and not session.modified)

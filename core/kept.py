@@ -106,6 +106,11 @@ def forget_all():
         store.forget()
 
 
+def stores():
+    """Every store of this process."""
+    return list(_stores)
+
+
 def store_sizes():
     """``[(values kept, bound)]`` for every store of this process."""
     return [(len(store.kept()), store.size()) for store in list(_stores)]

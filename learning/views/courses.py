@@ -115,9 +115,13 @@ def _first_live_modules(courses):
     return first
 
 
+#: The query-string parameters the catalogue reads.
+CATALOG_PARAMETERS = ("q", "subject", "level", "page")
+
+
 def catalog(request):
     """Every live course, filtered by subject and level, with full-text search."""
-    mark_public(request)  # the same for every anonymous visitor
+    mark_public(request, CATALOG_PARAMETERS)  # the same for every anonymous visitor
     return _catalog(request)
 
 
