@@ -10,6 +10,7 @@ from wagtail.models import Page
 
 from core import kept as page_cache
 from learning.permissions import CoursePermissionsMixin
+from learning.routing import RoutedPageMixin
 
 
 class UserManager(BaseUserManager):
@@ -50,8 +51,12 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class HomePage(CoursePermissionsMixin, Page):
-    """The root of a site: lists the subjects and the most recently published courses."""
+class HomePage(RoutedPageMixin, CoursePermissionsMixin, Page):
+    """The root of a site: lists the subjects and the most recently published courses.
+
+    Routes to its subjects in one query, as subjects and courses route to their children
+    (learning.routing).
+    """
 
     intro = RichTextField(blank=True, features=["bold", "italic", "link"])
 
@@ -61,6 +66,7 @@ class HomePage(CoursePermissionsMixin, Page):
     subpage_types = ["learning.SubjectPage"]
 
     recent_course_count = 6
+    keep_children = True  # the subjects, while the generation lasts (learning.routing)
 
     def get_context(self, request, *args, **kwargs):
         from learning.models import (

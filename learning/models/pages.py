@@ -40,6 +40,7 @@ from learning.models import api_fields
 from learning.models.body_parts import PERSONAL_BLOCKS, BodyPart, lazy_child, with_reader_quizzes
 from learning.models.enrollment import Enrollment
 from learning.permissions import CoursePermissionsMixin
+from learning.routing import RoutedPageMixin, routed_ancestors
 
 OVERVIEW_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link"]
 
@@ -55,6 +56,9 @@ def with_live_parent(queryset):
 
 
 def has_unpublished_ancestor(page):
+    ancestors = routed_ancestors(page)
+    if ancestors is not None:
+        return any(not ancestor.live for ancestor in ancestors if ancestor.depth >= 3)
     step = Page.steplen
     paths = [page.path[: depth * step] for depth in range(3, page.depth)]  # below the home page
     return bool(paths) and Page.objects.filter(path__in=paths, live=False).exists()
@@ -186,7 +190,7 @@ def reserved_slug_error(slug):
     return None
 
 
-class SubjectPage(CoursePermissionsMixin, Page):
+class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
     """A subject groups courses, e.g. "Mathematics"."""
 
     intro = RichTextField(blank=True, features=OVERVIEW_FEATURES)
@@ -204,6 +208,10 @@ class SubjectPage(CoursePermissionsMixin, Page):
 
     class Meta:
         verbose_name = "subject"
+
+    child_select_related = ("owner", "image")  # shown on the course page
+    child_prefetch_related = ("image__renditions",)  # kept with the course (keep_children)
+    keep_children = True
 
     def clean(self):
         super().clean()
@@ -252,7 +260,7 @@ def serve_shell(page, request, *args, **kwargs):
     )
 
 
-class CoursePage(CoursePermissionsMixin, Page):
+class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     """A course: its instructor is the page owner; its modules are its children, in tree order."""
 
     class Level(models.TextChoices):
@@ -293,6 +301,9 @@ class CoursePage(CoursePermissionsMixin, Page):
 
     parent_page_types = ["learning.SubjectPage"]
     subpage_types = ["learning.ModulePage"]
+
+    keep_children = True  # the modules routing finds, while the generation lasts (learning.routing)
+    child_defer = ("body",)  # without their bodies: ModulePage.body_parts keeps those
 
     api_fields = [
         APIField("subject", serializer=api_fields.SubjectField()),
@@ -483,7 +494,7 @@ class CoursePage(CoursePermissionsMixin, Page):
         return context
 
 
-class ModulePage(CoursePermissionsMixin, Page):
+class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     """A module of a course: a description and a body of text, file, image and video blocks."""
 
     description = models.TextField(
