@@ -32,7 +32,8 @@ if REDIS_URL:
 if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
     # A commit need not wait for the server's disk: the test databases are thrown away, and the
     # tests flush and reload whole tables after each transactional test.
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit=off".strip()
 
 # Static files straight from the app folders (server processes started by tests have no
 # collected static files).

@@ -1,8 +1,12 @@
+import uuid
+
 from django.db import migrations, models
 
 
 def first_generation(apps, schema_editor):
-    apps.get_model("core", "CacheGeneration").objects.create(pk=1, value="initial")
+    # Random: a database made afresh never meets what another one cached under the same prefix.
+    value = uuid.uuid4().hex[:16]
+    apps.get_model("core", "CacheGeneration").objects.create(pk=1, value=value)
 
 
 class Migration(migrations.Migration):

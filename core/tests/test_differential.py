@@ -13,7 +13,8 @@ Two variants:
 
 - in one process, with Django's test client: the page cache on (conftest's ``page_cache_on``)
   against the same request with it off and an empty cache of its own; every reader and URL
-  before any change and again after all of them. Cheap enough for ``make test-fast``.
+  before any change and again after all of them (half a minute: ``make test`` runs it, ``make
+  test-fast`` does not).
 - across real processes (marker ``slow``): two gunicorn servers with the page cache on and one
   with it off, over one throwaway PostgreSQL cluster and one throwaway redis-server (the server
   with caching off under its own database number and key prefix, so that nothing it keeps is
@@ -171,6 +172,7 @@ def password_cookies_in_process(site):
     return {name: morsel.value for name, morsel in client.cookies.items()}
 
 
+@pytest.mark.slow  # half a minute: in make test, not in make test-fast
 @pytest.mark.django_db
 def test_in_one_process_every_reader_gets_the_same_answers_with_the_page_cache_on_and_off(
     page_cache_on,
