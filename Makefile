@@ -7,9 +7,9 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
-# Test processes (pytest-xdist): one per core by default.
+# Test processes (pytest-xdist): one per core by default; an idle one takes tests from a busy one.
 TEST_WORKERS ?= auto
-PYTEST := DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n $(TEST_WORKERS)
+PYTEST := DJANGO_SETTINGS_MODULE=config.settings.test $(BIN)/pytest -n $(TEST_WORKERS) --dist worksteal
 
 .DEFAULT_GOAL := help
 .PHONY: help run serve bench backup restore test test-fast lint format migrate demo check-python clean
