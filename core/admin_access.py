@@ -21,16 +21,16 @@ def opens_admin(user, current=None):
         return False
     if user.is_staff or user.is_superuser:
         return True
-    if not hasattr(user, "_opens_admin"):  # asked once per request (the user bar, the header)
+    if not hasattr(user, "opens_admin_known"):  # asked once per request (the user bar, the header)
         if current:
             from core import kept
 
-            user._opens_admin = kept.process_value(
+            user.opens_admin_known = kept.process_value(
                 f"opens-admin:{user.pk}", partial(_has_admin_access, user), current
             )
         else:
-            user._opens_admin = _has_admin_access(user)
-    return user._opens_admin
+            user.opens_admin_known = _has_admin_access(user)
+    return user.opens_admin_known
 
 
 def _has_admin_access(user):

@@ -397,6 +397,3 @@ class Mismatches:
             if len(others) > 40:
                 lines[-1] += f"; and {len(others) - 40} more"
         return "\n".join(lines)
-
-    def check(self):
-        assert not self.found, self.report()
