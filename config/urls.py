@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
@@ -34,4 +33,4 @@ if settings.DEBUG:
             f"{settings.MEDIA_URL}{folder}/", document_root=settings.MEDIA_ROOT / folder
         )
 
-urlpatterns += [path("", include(wagtail_urls))]
+urlpatterns += [path("", include("core.urls"))]

@@ -5,6 +5,7 @@ from functools import partial
 from wagtail.models import Site
 
 from core.admin_access import opens_admin
+from core.sites import site_for
 
 
 def navigation(request):
@@ -17,7 +18,7 @@ def navigation(request):
     current = cache.request_generation(request)
     user = getattr(request, "user", None)
     context = {"opens_admin": partial(opens_admin, user, current)}
-    site = Site.find_for_request(request)
+    site = site_for(request)
     if site is None:
         return {**context, "nav_subjects": []}
     root_paths = Site.get_site_root_paths()  # from the cache, as page URLs read them

@@ -34,6 +34,12 @@ def routed_ancestors(page):
     return ancestors
 
 
+def parent_of(page):
+    """The page's parent as its specific object: the one routing handed down, else a query."""
+    parent = getattr(page, "routed_parent", None)
+    return parent if parent is not None else page.get_parent().specific
+
+
 class RoutedPageMixin:
     """Routing and view restrictions that reuse what routing already fetched."""
 

@@ -11,6 +11,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 
+from core.sites import site_for
+
 register = template.Library()
 
 
@@ -100,10 +102,26 @@ class KeptNode(template.Node):
 def site_key(request):
     """What names a kept part's site: the id of the request's Wagtail site (each host that
     reaches the same site shares its parts; a host no site serves has none)."""
-    from wagtail.models import Site
-
-    site = Site.find_for_request(request)
+    site = site_for(request)
     return str(site.pk) if site is not None else "-"
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, page):
+    """``{% page_url page %}``: Wagtail's ``{% pageurl page %}``, relative to the request's site
+    as core.sites found it (``pageurl`` would ask the database for the site again)."""
+    request = context.get("request")
+    if page is None or request is None:
+        return page.url if page is not None else ""
+    return page.relative_url(site_for(request), request=request) or ""
+
+
+@register.simple_tag(takes_context=True)
+def request_site(context):
+    """``{% request_site as site %}``: the request's Wagtail site (Wagtail's ``wagtail_site``,
+    from core.sites)."""
+    request = context.get("request")
+    return site_for(request) if request is not None else None
 
 
 def kept_html(request, name, template_name, values):

@@ -33,6 +33,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core import kept as page_cache
+from core.sites import site_for
 from core.templatetags import site_tags
 from learning import rows, shells
 from learning.blocks import ModuleBodyBlock, load_bodies
@@ -40,7 +41,7 @@ from learning.models import api_fields
 from learning.models.body_parts import PERSONAL_BLOCKS, BodyPart, lazy_child, with_reader_quizzes
 from learning.models.enrollment import Enrollment
 from learning.permissions import CoursePermissionsMixin
-from learning.routing import RoutedPageMixin, routed_ancestors
+from learning.routing import RoutedPageMixin, parent_of, routed_ancestors
 
 OVERVIEW_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link"]
 
@@ -411,7 +412,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
     def _summaries(self, found, user, request):
         completed_by = user.pk if user is not None and user.is_authenticated else None
-        base = self.get_url(request)
+        base = self.relative_url(site_for(request), request) if request else self.url
         return [
             ModuleSummary(
                 pk,
@@ -457,7 +458,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         if resume is None:  # never opened, or gone since: the first module
             resume = modules[0] if modules else None
         context.update(
-            subject=self.get_parent(),
+            subject=parent_of(self),
             modules=modules,
             enrollment=enrollment,
             # A callable, so that the template asks (a query) only when nobody is enrolled.
@@ -520,7 +521,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
     @cached_property
     def course(self):
-        return self.get_parent().specific
+        return parent_of(self)
 
     def serve(self, request, *args, **kwargs):
         """Modules are for the course's people only (see learning.access)."""
@@ -651,7 +652,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         context["reader"] = shells.reader_values(request, **reader)
         context.update(
             course=course,
-            subject=course.get_parent(),
+            subject=parent_of(course),
             modules=modules,
             module_number=position + 1 if position is not None else None,
             previous_module=modules[position - 1] if position else None,
