@@ -8,9 +8,10 @@ edit that bumps the generation (core.cache), so each process keeps them as proce
 (core.kept) while the generation lasts:
 
 - ``site_for(request)``: the site Wagtail's own ``get_site_for_hostname`` picks for the request's
-  validated host name and port, remembered in a store of at most ``SIZE`` host names and ports
-  (the most recently used: a visitor rotating Host headers or ports costs a query a request, as
-  without it, and never memory);
+  validated host name and port, remembered under the sites that host name and port match (the
+  ids of the sites of that host name, and of the one of that host name and port), never under
+  the Host header itself: however many host names and ports visitors send, a process remembers
+  at most one answer per pair of sites;
 - ``root_page(site, request)``: the site's home page as its specific object, kept per site; each
   request gets its own copy.
 
@@ -27,10 +28,6 @@ from wagtail.models.sites import get_site_for_hostname
 
 from core import kept
 
-#: How many host name and port pairs a process remembers the site of.
-SIZE = 64
-_by_host = kept.recent_store(SIZE)
-
 
 def site_for(request):
     """The Wagtail site serving ``request`` (None if no site does), as ``Site.find_for_request``
@@ -45,12 +42,24 @@ def site_for(request):
     else:
         hostname = split_domain_port(request.get_host())[0]
         port = request.get_port()
-        found = kept.recent_value(
-            f"site:{hostname}:{port}", lambda: (find_site(hostname, port),), current, _by_host
+        hosts = kept.process_value("site-hosts", site_hosts, current)
+        # Which sites this host name and port match: all that decides Wagtail's answer.
+        named = tuple(pk for pk, (name, _) in hosts.items() if name == hostname)
+        exact = tuple(pk for pk, pair in hosts.items() if pair == (hostname, str(port)))
+        found = kept.process_value(
+            f"site-for:{named}:{exact}", lambda: (find_site(hostname, port),), current
         )
         site = found[0]
     request.resolved_site = site
     return site
+
+
+def site_hosts():
+    """``{site id: (host name, port as text)}`` for every site."""
+    return {
+        pk: (name, str(port))
+        for pk, name, port in Site.objects.values_list("pk", "hostname", "port")
+    }
 
 
 def find_site(hostname, port):
@@ -66,7 +75,5 @@ def root_page(site, request):
     current = kept.request_generation(request)
     if not current:
         return site.root_page.localized.specific
-    found = kept.process_value(
-        f"root-page:{site.pk}", lambda: site.root_page.specific, current
-    )
+    found = kept.process_value(f"root-page:{site.pk}", lambda: site.root_page.specific, current)
     return copy.copy(found).localized
