@@ -38,3 +38,4 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
 # Static files straight from the app folders (server processes started by tests have no
 # collected static files).
 WHITENOISE_USE_FINDERS = True
+SHELLS_FAIL_LOUDLY = True  # learning/shells.py: a shell that reads the reader fails the request

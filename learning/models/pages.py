@@ -42,6 +42,7 @@ from learning.models.body_parts import PERSONAL_BLOCKS, BodyPart, lazy_child, wi
 from learning.models.enrollment import Enrollment
 from learning.permissions import CoursePermissionsMixin
 from learning.routing import RoutedPageMixin, parent_of, routed_ancestors
+from learning.shells import Fact
 
 OVERVIEW_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link"]
 
@@ -120,6 +121,10 @@ class ModuleSummary:
     @property
     def id(self):
         return self.pk
+
+    def shared(self):
+        """The same module without the reader's completion (for a shell, learning.shells)."""
+        return ModuleSummary(self.pk, self.title, self.slug, self.description, url=self.url)
 
     def __repr__(self):
         return f"<ModuleSummary {self.pk}: {self.title}>"
@@ -250,14 +255,14 @@ def _enrollment_sql():
 
 def serve_shell(page, request, *args, **kwargs):
     """``Page.serve``, its response rendered from a kept shell where it can be
-    (``page.shell_form``, learning.shells)."""
+    (``page.shell_context``, learning.shells)."""
     request.is_preview = False
     context = page.get_context(request, *args, **kwargs)
     return shells.ShellResponse(
         request,
         page.get_template(request, *args, **kwargs),
         context,
-        partial(page.shell_form, request, context),
+        partial(page.shell_context, request, context),
     )
 
 
@@ -431,19 +436,25 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             raise Http404
         return serve_shell(self, request, *args, **kwargs)
 
-    def shell_form(self, request, context):
-        """What course_page.html shows this reader depends on (learning.shells)."""
+    def shell_context(self, request, context, shared):
+        """The context of course_page.html's shell (learning.shells): the course's own values
+        and facts about the reader, from which alone the shell is rendered."""
         if not request.user.is_authenticated:
             return None  # visitors: the page cache
         enrollment = context["enrollment"]
-        return (
-            enrollment is not None,
-            bool(enrollment and enrollment.completed_at),
-            context.get("certificate") is not None,
-            context["resume_module"] is not None,
-            bool(enrollment and enrollment.last_module_id),
-            enrollment is None and bool(context["is_course_staff"]()),
-        )
+        return {
+            "subject": context["subject"],
+            "modules": [module.shared() for module in context["modules"]],
+            "enrollment": Fact(
+                enrollment,
+                completed_at=Fact(enrollment and enrollment.completed_at),
+                last_module_id=Fact(enrollment and enrollment.last_module_id),
+            ),
+            "progress": Fact(context.get("progress")),
+            "certificate": Fact(context.get("certificate")),
+            "resume_module": Fact(context["resume_module"]),
+            "is_course_staff": Fact(enrollment is None and context["is_course_staff"]()),
+        }
 
     def live_modules_with_bodies(self):
         return list(ModulePage.objects.child_of(self).live().order_by("path"))
@@ -550,15 +561,33 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             )
         return serve_shell(self, request, *args, **kwargs)
 
-    def shell_form(self, request, context):
-        """What module_page.html shows this reader depends on (learning.shells)."""
+    def shell_context(self, request, context, shared):
+        """The context of module_page.html's shell (learning.shells): the module's own values
+        and facts about the reader, from which alone the shell is rendered. The quizzes are
+        rendered for the facts (enrolled, and which of them the reader passed)."""
+        enrolled = context.get("enrollment") is not None
         passed = context.get("passed_quiz_ids") or set()
-        return (
-            context.get("enrollment") is not None,
-            bool(context.get("module_completed")),
-            bool(context.get("quizzes_to_pass")),
-            tuple(part.id for part in context["body_parts"] if part.id in passed),
-        )
+        parts = self.body_parts(shared)
+        quiz_ids = [part.id for part in parts if part.block_type == "quiz"]
+        passed_here = {quiz_id for quiz_id in quiz_ids if quiz_id in passed}
+
+        def shared_module(module):
+            return module.shared() if module is not None else None
+
+        return {
+            "course": context["course"],
+            "subject": context["subject"],
+            "modules": [module.shared() for module in context["modules"]],
+            "module_number": context["module_number"],
+            "previous_module": shared_module(context["previous_module"]),
+            "next_module": shared_module(context["next_module"]),
+            "body_parts": with_reader_quizzes(self, parts, shared, enrolled, passed_here),
+            "enrollment": Fact(enrolled),
+            "progress": Fact(context.get("progress")),
+            "module_completed": Fact(context.get("module_completed")),
+            "quizzes_to_pass": Fact(context.get("quizzes_to_pass")),
+            "quizzes_passed": Fact(True, **{i: Fact(i in passed_here) for i in quiz_ids}),
+        }
 
     def body_parts(self, request):
         """The body's blocks for the template, each with its HTML when it is the same for all.
@@ -622,7 +651,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             state = course.reader_modules(request.user, request, self)
         modules, enrollment, passed = state
         if enrollment is None:
-            passed = set()  # a quiz shows "Passed" to enrolled readers only (shell_form too)
+            passed = set()  # a quiz shows "Passed" to enrolled readers only (shell_context too)
         context["body_parts"] = parts = with_reader_quizzes(
             self, self.body_parts(request), request, enrollment is not None, passed
         )

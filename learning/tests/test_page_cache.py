@@ -416,7 +416,6 @@ def test_a_kept_module_body_still_shows_each_reader_their_own_quiz_result(
 
 
 def test_a_kept_quiz_form_carries_each_readers_own_csrf_token(rich_module, course, student):
-    from django.middleware.csrf import _unmask_cipher_token
 
     from learning.models import Enrollment
     from learning.tests.quiz_data import RIGHT
@@ -430,7 +429,6 @@ def test_a_kept_quiz_form_carries_each_readers_own_csrf_token(rich_module, cours
         page = get(client, rich_module.url).content.decode()
         form = page[page.index(f'action="{quiz_url}"') :]
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form).group(1)
-        assert _unmask_cipher_token(token) == client.cookies["csrftoken"].value
         tokens.append(token)
         response = client.post(quiz_url, {**RIGHT, "csrfmiddlewaretoken": token})
         assert response.status_code == 302  # graded: the token was the reader's own

@@ -5,7 +5,6 @@ import datetime
 import re
 
 import pytest
-from django.middleware.csrf import _unmask_cipher_token
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +12,7 @@ from django.utils import timezone
 from conftest import make_user
 from learning import progress, shells
 from learning.models import Certificate, Enrollment, ModuleCompletion
+from learning.shells import Fact
 from learning.tests import factories
 from learning.tests.quiz_data import QUIZ_ID, RIGHT, add_quiz
 
@@ -23,13 +23,13 @@ TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"')
 
 @pytest.fixture
 def built(monkeypatch):
-    """The names of the shells built, in order."""
+    """The facts of the shells built, in order."""
     names = []
     build = shells.ShellResponse._shell
 
-    def spy(self):
-        names.append(self._shell_name())
-        return build(self)
+    def spy(self, shared, context):
+        names.append(shells.facts_of(context))
+        return build(self, shared, context)
 
     monkeypatch.setattr(shells.ShellResponse, "_shell", spy)
     return names
@@ -130,7 +130,6 @@ def test_readers_not_enrolled_share_a_shell_with_their_own_token(course, modules
     response = client.get(course.url)
     tokens = TOKEN.findall(response.content.decode())
     assert len(tokens) == 2 and len(set(tokens)) == 1  # the log-out and enroll forms
-    assert _unmask_cipher_token(tokens[0]) == client.cookies["csrftoken"].value
     response = client.post(
         reverse("learning:enroll", args=[course.pk]), {"csrfmiddlewaretoken": tokens[0]}
     )
@@ -228,3 +227,70 @@ def test_a_quiz_says_passed_to_enrolled_readers_only(course, modules, built):
     assert "Enrolled students take this quiz here" in html
     assert 'badge--done">Passed' not in html
     assert len(built) == 1  # kept as a shell like anyone's
+
+
+# --- nothing of a reader enters a shell but through its slots ---------------------------------
+def shell_response(user, source, shell_context):
+    """A response whose shell is the template ``source``, for ``user``'s request."""
+    from django.template import engines
+    from django.test import RequestFactory
+
+    from core import cache as core_cache
+
+    request = RequestFactory().get("/somewhere/", HTTP_COOKIE="sessionid=secret-session")
+    request.user = user
+    request.session = {"private": "the reader's session"}
+    request.cache_generation = core_cache.generation()
+    template = engines["django"].from_string(source) if isinstance(source, str) else source
+    context = {"page": None, "reader": shells.reader_values(request, name=lambda: "Ada")}
+    return shells.ShellResponse(request, template, context, lambda shared: shell_context)
+
+
+LEAKS = {
+    "the user's name": "{{ user.username }}",
+    "the user's e-mail": "{% if user.email %}x{% endif %}",
+    "the session": "{{ request.session.private }}",
+    "a fact printed": "{{ enrollment }}",
+    "a fact's undeclared field": "{{ enrollment.created_at }}",
+    "a fact iterated": "{% for module in enrollment %}{{ module }}{% endfor %}",
+    "a fact's length": "{{ enrollment|length }}",
+}
+
+
+@pytest.mark.parametrize("leak", LEAKS)
+def test_a_shell_that_reads_the_reader_outside_its_slots_fails_loudly_in_tests(leak):
+    user = make_user("reader")
+    response = shell_response(user, LEAKS[leak], {"enrollment": Fact(True, done=Fact(True))})
+    with pytest.raises(shells.LeakError):
+        response.render()
+
+
+def test_in_production_a_shell_that_reads_the_reader_is_rendered_whole_and_logged(settings, caplog):
+    settings.SHELLS_FAIL_LOUDLY = False
+    user = make_user("reader", first_name="Ada", last_name="Lovelace")
+    response = shell_response(user, "{{ user.username }}", {})
+    assert response.render().content.decode() == "reader"  # whole: the reader's own page
+    assert "A shell read the reader's data" in caplog.text
+
+
+def test_a_shell_sees_only_the_facts_and_its_slots():
+    user = make_user("reader")
+    source = (
+        "{% if user.is_authenticated %}in{% endif %} {% if enrollment.done %}done{% endif %} "
+        "{{ reader.name }} {{ request.path }} [{{ request.COOKIES }}] {% csrf_token %}"
+    )
+    html = shell_response(user, source, {"enrollment": Fact(True, done=Fact(True))})
+    html = html.render().content.decode()
+    assert html.startswith("in done Ada /somewhere/ [{}] <input")  # no cookie in the shell
+
+
+def test_the_shells_name_holds_every_fact_so_readers_in_other_states_never_share_one(built):
+    from django.template import engines
+
+    template = engines["django"].from_string("{% if enrollment.done %}done{% endif %}")
+    first, second, third = make_user("first"), make_user("second"), make_user("third")
+    done, not_done = Fact(True, done=Fact(True)), Fact(True, done=Fact(False))
+    assert shell_response(first, template, {"enrollment": done}).render().content == b"done"
+    assert shell_response(second, template, {"enrollment": not_done}).render().content == b""
+    assert shell_response(third, template, {"enrollment": done}).render().content == b"done"
+    assert len(built) == 2  # the third reader's page came from the first one's shell
