@@ -22,8 +22,10 @@ Words used for caching, here and in every module that caches:
 - **kept fragment**: a part of a template rendered once and reused as a shared or process value
   (``{% kept %}`` in core/templatetags/site_tags.py); never one holding a CSRF token.
 - **shell**: a whole page rendered once per reader state with markers where the reader's own
-  values go, each request filling them in (learning/shells.py, which defines its *reader state*
-  and *reader values*).
+  values go, each request filling them in (learning/shells.py, which defines its *slots*, its
+  *shared request* and the *facts* about the reader that alone may enter it).
+- **request's site**: the Wagtail site of a request, kept per process as a process value named
+  by the sites its host name and port match (core/sites.py).
 - **public response**: what the page cache may store. All of these must hold:
   the request is a GET from a visitor without a session, messages or Authorization (a
   *cacheable request*: decided from its cookies and headers alone, never from ``request.user``,
