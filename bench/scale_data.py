@@ -33,6 +33,30 @@ def setup_django():
     django.setup()
 
 
+def path_step(tree, number):
+    """The step that places a child in a treebeard materialised path: ``number`` written in base
+    ``len(tree.alphabet)``, padded on the left with ``tree.alphabet[0]`` to ``tree.steplen``
+    characters. A child's path is its parent's path plus this step."""
+    alphabet = tree.alphabet
+    digits = ""
+    while True:
+        number, digit = divmod(number, len(alphabet))
+        digits = alphabet[digit] + digits
+        if not number:
+            break
+    if len(digits) > tree.steplen:
+        raise ValueError(f"{len(digits)} digits do not fit a path step of {tree.steplen}")
+    return digits.rjust(tree.steplen, alphabet[0])
+
+
+def step_number(tree, step):
+    """The number a treebeard path step stands for: the inverse of ``path_step``."""
+    number = 0
+    for char in step:
+        number = number * len(tree.alphabet) + tree.alphabet.index(char)
+    return number
+
+
 def plan(courses, modules):
     """Modules per course: every tenth course has 20, the rest share what remains."""
     big = [i for i in range(courses) if i % 10 == 0]
@@ -99,7 +123,7 @@ class Generator:
             draft_title=title,
             slug=slug,
             content_type=self.types[model],
-            path=self.Page._get_path(parent.path, parent.depth + 1, number),
+            path=parent.path + path_step(self.Page, number),
             depth=parent.depth + 1,
             numchild=children,
             url_path=f"{parent.url_path}{slug}/",
@@ -113,11 +137,29 @@ class Generator:
         )
 
     def insert_specific(self, model, rows):
-        """Insert the page type's own table rows (Django's bulk_create refuses multi-table
-        inheritance; the parent rows are already there)."""
+        """Insert the page type's own table rows, 500 to an INSERT (Django's bulk_create refuses
+        multi-table inheritance; the parent rows are already there). Each value is prepared as
+        the ORM prepares it for an INSERT: the field's ``pre_save``, then ``get_db_prep_save``."""
+        from django.db import connection
+
         fields = model._meta.local_concrete_fields
-        for start in range(0, len(rows), 500):
-            model._base_manager._insert(rows[start : start + 500], fields=fields)
+        quote = connection.ops.quote_name
+        table = quote(model._meta.db_table)
+        columns = ", ".join(quote(field.column) for field in fields)
+        placeholders = "(" + ", ".join(["%s"] * len(fields)) + ")"
+        with connection.cursor() as cursor:
+            for start in range(0, len(rows), 500):
+                batch = rows[start : start + 500]
+                values = ", ".join([placeholders] * len(batch))
+                sql = f"INSERT INTO {table} ({columns}) VALUES {values}"  # noqa: S608 (names from the model)
+                cursor.execute(
+                    sql,
+                    [
+                        field.get_db_prep_save(field.pre_save(row, add=True), connection)
+                        for row in batch
+                        for field in fields
+                    ],
+                )
 
     def build_pages(self, users):
         from django.db import transaction
@@ -139,7 +181,7 @@ class Generator:
         with transaction.atomic():
             home = Page.objects.select_for_update().get(pk=self.home.pk)
             last = home.get_children().aggregate(last=Max("path"))["last"]
-            first_number = Page._str2int(last[-Page.steplen :]) + 1 if last else 1
+            first_number = step_number(Page, last[-Page.steplen :]) + 1 if last else 1
             subjects, courses, modules = [], [], []
             course_numbers = [[] for _ in range(self.subjects)]
             for index in range(self.courses):
