@@ -30,17 +30,18 @@ docs/performance.md measures what shells save (a student's course page renders i
 the time).
 """
 
+import contextvars
 import logging
 import re
 import secrets
 
 from django.conf import settings
 from django.contrib.messages import get_messages
-from django.http import HttpRequest, QueryDict
+from django.http import HttpRequest
 from django.middleware.csrf import get_token
 from django.template.response import TemplateResponse
 from django.utils.html import conditional_escape
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
 
 from core import kept as page_cache
 from core.admin_access import opens_admin
@@ -62,9 +63,33 @@ class LeakError(Exception):
     """A shell's shared render read something of the reader outside the slots."""
 
 
+#: The leaks of the shell being rendered: Django's templates swallow some exceptions (a
+#: comparison in ``{% if %}`` that raises is false), so each leak is also noted here.
+_leaks = contextvars.ContextVar("shell_leaks", default=None)
+
+
+def leak(message):
+    """Note a leak in the shell being rendered, and raise ``LeakError``."""
+    found = _leaks.get()
+    if found is not None:
+        found.append(message)
+    raise LeakError(message)
+
+
+class _Marker(SafeString):
+    """Where a reader's value goes in a shell: printed bare, never tested or filtered (the
+    value is not there to test; a filter would break the marker, which ``_shell`` refuses)."""
+
+    def __bool__(self):
+        leak("a shell's template tested a reader's value")
+
+    def __str__(self):  # what string filters call first
+        leak("a shell's template filtered a reader's value")
+
+
 class _Markers(dict):
     def __missing__(self, name):
-        return mark_safe(f"{_MARK}{name}{_MARK}")  # noqa: S308 (letters and digits only)
+        return _Marker(f"{_MARK}{name}{_MARK}")
 
 
 class Fact:
@@ -85,16 +110,16 @@ class Fact:
         try:
             return object.__getattribute__(self, "parts")[name]
         except KeyError:
-            message = f"a shell's template read {name!r} of a fact about the reader"
-            raise LeakError(message) from None
+            leak(f"a shell's template read {name!r} of a fact about the reader")
 
     def _refuse(self, *args, **kwargs):
-        raise LeakError("a shell's template used a fact about the reader as a value")
+        leak("a shell's template used a fact about the reader as a value")
 
     def __getitem__(self, name):
         raise TypeError("a fact has no items")  # templates then read its attribute (above)
 
-    __str__ = __iter__ = __len__ = __contains__ = __html__ = _refuse
+    __str__ = __iter__ = __len__ = __contains__ = __html__ = __eq__ = __ne__ = _refuse
+    __hash__ = None
 
     def __repr__(self):
         return f"Fact({self.truth}, {self.parts})"
@@ -123,15 +148,16 @@ class _Refused:
         self.what = what
 
     def __getattr__(self, name):
-        raise LeakError(f"a shell's template read {self.what}.{name}")
+        leak(f"a shell's template read {self.what}.{name}")
 
     def _refuse(self, *args, **kwargs):
-        raise LeakError(f"a shell's template read {self.what}")
+        leak(f"a shell's template read {self.what}")
 
     def __getitem__(self, name):
         raise TypeError("no items")  # templates then read the attribute (above)
 
-    __str__ = __iter__ = __len__ = __contains__ = __bool__ = _refuse
+    __str__ = __iter__ = __len__ = __contains__ = __bool__ = __eq__ = __ne__ = _refuse
+    __hash__ = None
 
 
 class SharedReader(_Refused):
@@ -150,8 +176,8 @@ class SharedReader(_Refused):
 
 def shared_request(request):
     """A request for the page of ``request`` that carries nothing of its reader: its path,
-    host, port and scheme, the site and generation the page is served under; no cookies, no
-    query string; a ``SharedReader`` as its user and a session that cannot be read."""
+    host, port and scheme, the site and generation the page is served under; its cookies, query
+    string, form, files and session raise when read; its user is a ``SharedReader``."""
     shared = HttpRequest()
     shared.method = "GET"
     shared.path, shared.path_info = request.path, request.path_info
@@ -162,7 +188,9 @@ def shared_request(request):
         for name in (*kept_meta, proxy_header)
         if name is not None and name in request.META
     }
-    shared.GET = QueryDict()
+    for name, what in (("GET", "query string"), ("POST", "form"), ("COOKIES", "cookies")):
+        setattr(shared, name, _Refused(f"the reader's {what}"))
+    shared.FILES = _Refused("the reader's files")
     shared.user = SharedReader()
     shared.session = _Refused("the session")
     shared.is_preview = False
@@ -218,20 +246,32 @@ class ShellResponse(TemplateResponse):
         if opens_admin(request.user, current) or len(get_messages(request)):
             return None
         shared = shared_request(request)
-        context = self.shell_context(shared)
-        if context is None:
-            return None
-        template = self.template_name
-        name = f"shell:{site_key(request)}:{request.path}:{template}:{facts_of(context)!r}"
         try:
-            return page_cache.recent_value(
-                name, lambda: self._shell(shared, context), current, _shells
+            context = self.shell_context(shared)
+            if context is None:
+                return None
+            name = f"shell:{site_key(request)}:{request.path}:{self.template_name}"
+            name = f"{name}:{request.scheme}:{facts_of(context)!r}"
+            pieces = page_cache.recent_value(
+                name, lambda: self._shell_or_failure(shared, context), current, _shells
             )
         except LeakError:
             if settings.DEBUG or getattr(settings, "SHELLS_FAIL_LOUDLY", False):
                 raise
             logger.exception("A shell read the reader's data; the page is rendered whole")
             return None
+        return pieces or None  # () after a failure: rendered whole until the generation ends
+
+    def _shell_or_failure(self, shared, context):
+        """The shell, or ``()`` (kept, so that the failure is logged once) when its template
+        read the reader's data in production."""
+        try:
+            return self._shell(shared, context)
+        except LeakError:
+            if settings.DEBUG or getattr(settings, "SHELLS_FAIL_LOUDLY", False):
+                raise
+            logger.exception("A shell read the reader's data; the page is rendered whole")
+            return ()
 
     def _shell(self, shared, context):
         """The template rendered from the shared request and context, with markers for the
@@ -243,10 +283,20 @@ class ShellResponse(TemplateResponse):
             **context,
             "opens_admin": False,  # a reader who may open the admin gets the whole page
             "reader": _Markers(),
-            _CSRF: _Markers()[_CSRF],
+            _CSRF: mark_safe(f"{_MARK}{_CSRF}{_MARK}"),  # noqa: S308 ({% csrf_token %} tests it)
         }
         template = self.resolve_template(self.template_name)
-        return _SLOT.split(str(template.render(context, shared)))
+        found = []
+        token = _leaks.set(found)
+        try:
+            pieces = _SLOT.split(str(template.render(context, shared)))
+        finally:
+            _leaks.reset(token)
+        if found:  # raised inside the template, and swallowed there
+            raise LeakError(found[0])
+        if any(_MARK in text for text in pieces[::2]):
+            raise LeakError("a shell's template filtered a reader's value")
+        return pieces
 
 
 def reader(request):

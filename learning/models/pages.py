@@ -543,8 +543,9 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         # The reader's modules, enrollment and passed quizzes, for get_context too.
-        self._reader = self.course.reader_modules(request.user, request, self)
-        enrollment = self._reader[1]
+        # On the request, not on the page: a shell is rendered with the page (learning.shells).
+        request.module_reader = self.course.reader_modules(request.user, request, self)
+        enrollment = request.module_reader[1]
         if enrollment is not None:
             record_visit(enrollment, self)
         elif not is_course_staff(request.user, self.course):
@@ -646,7 +647,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
         course = self.course
-        state = self.__dict__.get("_reader")
+        state = getattr(request, "module_reader", None)
         if state is None:  # not served by serve() (a preview): ask
             state = course.reader_modules(request.user, request, self)
         modules, enrollment, passed = state

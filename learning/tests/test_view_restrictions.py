@@ -83,5 +83,5 @@ def test_module_page_lists_completed_modules_of_the_student_only(
 
     response = student_client.get(module.url)
 
-    assert response.context["progress"].completed_ids == {second.pk}
-    assert not response.context["module_completed"]
+    assert response.context_data["progress"].completed_ids == {second.pk}
+    assert not response.context_data["module_completed"]
