@@ -243,10 +243,49 @@ class SubjectPage(RoutedPageMixin, CoursePermissionsMixin, Page):
         return context
 
 
+def reader_state(user, course, module_ids, module=None):
+    """``(user's enrollment in course or None, the ids of ``module_ids`` they completed, the ids
+    of ``module``'s quizzes they passed)``: one query, plain SQL (docs/performance.md measures
+    it against the ORM's three)."""
+    from learning.models.progress import ModuleCompletion
+    from learning.progress import passed_quiz_ids_sql
+
+    joined = "string_agg" if connection.vendor == "postgresql" else "group_concat"
+    passed_sql, passed_params = "NULL", []
+    if module is not None:
+        passed_sql, passed_params = passed_quiz_ids_sql(user, module)
+    done_sql, done_params = "NULL", []
+    if module_ids:
+        completion = ModuleCompletion._meta
+        user_column, module_column = (
+            completion.get_field(name).column for name in ("user", "module")
+        )
+        marks = ", ".join(["%s"] * len(module_ids))
+        done_sql = (
+            f"SELECT {joined}(CAST({module_column} AS TEXT), ',') FROM {completion.db_table}"  # noqa: S608
+            f" WHERE {user_column} = %s AND {module_column} IN ({marks})"
+        )
+        done_params = [user.pk, *module_ids]
+    enrollment_columns, enrollment_join = _enrollment_sql()
+    sql = f"""
+        SELECT {enrollment_columns}, ({passed_sql}) AS passed, ({done_sql}) AS done
+        FROM (SELECT 1 AS one) o
+        {enrollment_join}
+    """  # noqa: S608 (names from the models, values as parameters)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*passed_params, *done_params, user.pk, course.pk])
+        row = cursor.fetchone()
+    width = len(Enrollment._meta.concrete_fields)
+    reader = rows.build(Enrollment, row[:width]) if row[0] is not None else None
+    passed = set(row[width].split(",")) if row[width] else set()
+    done = {int(pk) for pk in row[width + 1].split(",")} if row[width + 1] else set()
+    return reader, done, passed
+
+
 @cache
 def _enrollment_sql():
     """The reader's enrollment: its columns, and its join on the user and the course (for
-    ``CoursePage.reader_modules``)."""
+    ``reader_state``)."""
     user, course = (Enrollment._meta.get_field(name).column for name in ("user", "course"))
     table = Enrollment._meta.db_table
     join = f"LEFT JOIN {table} e ON e.{user} = %s AND e.{course} = %s"
@@ -345,91 +384,66 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         return Counter(path[: -cls.steplen] for path in paths)
 
     def live_modules(self, user=None, request=None):
-        """The live modules, in order, as ``ModuleSummary`` rows (one query).
+        """The live modules, in order, as ``ModuleSummary`` rows.
 
-        For a logged-in ``user``, each says whether they completed it (``completed``, with
-        ``completed_by`` the user's id: see progress_of_modules). The URLs follow this course's
-        URL for ``request``. Plain SQL: building the same query with the ORM (a child-of filter,
-        an Exists annotation) cost several times what the database takes to answer it, on
-        every course and module page.
+        The list is the same for every reader: kept in each process while the generation lasts
+        (``module_list``). For a logged-in ``user``, each row says whether they completed it
+        (``completed``, with ``completed_by`` the user's id: see progress_of_modules): one
+        query. The URLs follow this course's URL for ``request``.
         """
-        sql, params = self._live_modules_sql(user)
-        with connection.cursor() as cursor:
-            cursor.execute(f"{sql} ORDER BY p.path", params)
-            found = cursor.fetchall()
-        return self._summaries(found, user, request)
+        if user is None or not user.is_authenticated:
+            return self.module_list(request)
+        return self.reader_modules(user, request)[0]
+
+    def module_list(self, request=None):
+        """The live modules, in order, as ``ModuleSummary`` rows without anyone's completion
+        (one query; none while the generation lasts, in a process that keeps the list). The
+        rows are shared: read them, never change them."""
+
+        def build():
+            base = self.relative_url(site_for(request), request) if request else self.url
+            found = (
+                ModulePage.objects.child_of(self)
+                .live()
+                .order_by("path")
+                .values_list("pk", "title", "slug", "description")
+            )
+            return [
+                ModuleSummary(pk, title, slug, description, url=child_url(base, slug))
+                for pk, title, slug, description in found
+            ]
+
+        current = page_cache.request_generation(request) if request is not None else None
+        if not current:
+            return build()
+        return list(
+            page_cache.process_value(
+                f"module-list:{site_tags.site_key(request)}:{self.pk}", build, current
+            )
+        )
 
     def reader_modules(self, user, request=None, module=None):
         """``(live_modules(user, request), the user's enrollment or None, the ids of the quizzes
-        of ``module`` the user passed)``, in one query: the course and module pages need them
-        for every logged-in reader. (The quiz ids are a set, empty without ``module``.)"""
+        of ``module`` the user passed)``, in one query beside the kept module list: the course
+        and module pages need them for every logged-in reader. (The quiz ids are a set, empty
+        without ``module``.)"""
+        modules = self.module_list(request)
         if not user.is_authenticated:
-            return self.live_modules(user, request), None, set()
-        modules_sql, modules_params = self._live_modules_sql(user)
-        passed_sql, passed_params = "NULL", []
-        if module is not None:
-            from learning.progress import passed_quiz_ids_sql
-
-            passed_sql, passed_params = passed_quiz_ids_sql(user, module)
-        enrollment_columns, enrollment_join = _enrollment_sql()
-        sql = f"""
-            SELECT {enrollment_columns},
-                ({passed_sql}) AS passed, x.id, x.title, x.slug, x.description, x.done
-            FROM (SELECT 1 AS one) o
-            {enrollment_join}
-            LEFT JOIN ({modules_sql}) x ON 1 = 1
-            ORDER BY x.path
-        """  # noqa: S608 (names from the models, values as parameters)
-        with connection.cursor() as cursor:
-            params = [*passed_params, user.pk, self.pk, *modules_params]
-            cursor.execute(sql, params)
-            found = cursor.fetchall()
-        width = len(Enrollment._meta.concrete_fields)
-        reader = rows.build(Enrollment, found[0][:width]) if found[0][0] is not None else None
-        passed = set(found[0][width].split(",")) if found[0][width] else set()
-        modules = [row[width + 1 :] for row in found if row[width + 1] is not None]
-        return self._summaries(modules, user, request), reader, passed
-
-    def _live_modules_sql(self, user):
-        """A SELECT of the live modules' id, title, slug, description, whether ``user``
-        completed it, and path (the tables as ``p`` and ``m``), with its parameters."""
-        from learning.models.progress import ModuleCompletion
-
-        done, params = "FALSE", []
-        if user is not None and user.is_authenticated:
-            # Progress in the same query (learning.progress.progress_of_modules reads it).
-            completions = ModuleCompletion._meta.db_table
-            done = (
-                f"EXISTS(SELECT 1 FROM {completions} c WHERE c.module_id = p.id AND c.user_id = %s)"  # noqa: S608
-            )
-            params.append(user.pk)
-        # Table names from the models, values as parameters. The children's paths as a range
-        # (the course's path and four more characters of the tree's alphabet), not LIKE: a
-        # prepared statement's generic plan uses the path index for a range only.
-        pages, modules = Page._meta.db_table, ModulePage._meta.db_table
-        sql = f"""
-            SELECT p.id, p.title, p.slug, m.description, {done} AS done, p.path
-            FROM {pages} p JOIN {modules} m ON m.page_ptr_id = p.id
-            WHERE p.path > %s AND p.path <= %s AND p.depth = %s AND p.live
-        """  # noqa: S608
-        last_child = self.path + self.alphabet[-1] * self.steplen
-        return sql, [*params, self.path, last_child, self.depth + 1]
-
-    def _summaries(self, found, user, request):
-        completed_by = user.pk if user is not None and user.is_authenticated else None
-        base = self.relative_url(site_for(request), request) if request else self.url
-        return [
+            return modules, None, set()
+        reader, done, passed = reader_state(user, self, [m.pk for m in modules], module)
+        summaries = [
             ModuleSummary(
-                pk,
-                title,
-                slug,
-                description,
-                bool(done),
-                url=child_url(base, slug),
-                completed_by=completed_by,
+                m.pk,
+                m.title,
+                m.slug,
+                m.description,
+                m.pk in done,
+                url=m.url,
+                completed_by=user.pk,
             )
-            for pk, title, slug, description, done, *_ in found
+            for m in modules
         ]
+        return summaries, reader, passed
 
     def serve(self, request, *args, **kwargs):
         if has_unpublished_ancestor(self):
