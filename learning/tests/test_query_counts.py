@@ -166,7 +166,9 @@ class Case:
     who: str  # "anonymous", or "student": enrolled in the course
     url: Callable[[Tree], str]
     # The count measured when the ceiling was set (issue #8): raise it only for a new query
-    # that does not depend on the size of the content.
+    # that does not depend on the size of the content. (Students' pages: +1 on 7 December,
+    # Django's has_perm for the header's Admin link, two queries once per process and
+    # generation where a hand-written one took one.)
     ceiling: int
     status: int = 200
     check: Callable | None = None  # that the response holds the content it was measured with
@@ -177,18 +179,18 @@ class Case:
 
 CASES = [
     Case("home", "anonymous", lambda t: "/", 13),
-    Case("home", "student", lambda t: "/", 16),
+    Case("home", "student", lambda t: "/", 17),
     Case("subject", "anonymous", lambda t: t.subject.url, 12),
-    Case("subject", "student", lambda t: t.subject.url, 15),
+    Case("subject", "student", lambda t: t.subject.url, 16),
     Case("catalog", "anonymous", lambda t: "/catalog/", 10),
-    Case("catalog", "student", lambda t: "/catalog/", 13),
+    Case("catalog", "student", lambda t: "/catalog/", 14),
     Case("catalog search", "anonymous", lambda t: "/catalog/?q=calculus", 13),
-    Case("catalog search", "student", lambda t: "/catalog/?q=calculus", 16),
+    Case("catalog search", "student", lambda t: "/catalog/?q=calculus", 17),
     Case("course", "anonymous", lambda t: t.course.url, 12),
-    Case("course", "student", lambda t: t.course.url, 15),
+    Case("course", "student", lambda t: t.course.url, 16),
     Case("module", "anonymous", lambda t: t.module.url, 8, status=302),
     Case("module", "student", lambda t: t.module.url, 21, check=module_page_shows_every_block),
-    Case("my learning", "student", lambda t: "/learn/", 14),
+    Case("my learning", "student", lambda t: "/learn/", 15),
     Case("api courses", "anonymous", lambda t: "/api/v2/courses/", 9),
     Case("api courses", "student", lambda t: "/api/v2/courses/", 11),
     Case(
@@ -220,11 +222,11 @@ def test_queries_stay_under_the_same_ceiling_for_small_and_large_content(
 
 
 # With the page cache on, as in production: what a student's page asks once its shared parts are
-# kept: Wagtail's site lookup (the site, its home page and the home page's specific row), the
-# user, and the modules with the reader's completions, enrollment and, for a module, the
-# quizzes they passed; the session read from Redis. The pages down the path and the view
-# restrictions come from the process (learning.routing).
-WARM = [("course", lambda t: t.course.url, 5), ("module", lambda t: t.module.url, 7)]
+# kept: the user, and the reader's state (enrollment, completed modules and, for a module, the
+# quizzes they passed); the session read from Redis. The site and its home page (core.sites),
+# the pages down the path, the view restrictions (learning.routing) and the course's module
+# list come from the process.
+WARM = [("course", lambda t: t.course.url, 2), ("module", lambda t: t.module.url, 2)]
 
 
 @pytest.mark.parametrize("page, url, queries", WARM, ids=[page for page, _, _ in WARM])
