@@ -458,7 +458,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         enrollment = context["enrollment"]
         return {
             "subject": context["subject"],
-            "modules": [module.shared() for module in context["modules"]],
+            "modules": self.module_list(shared),  # the same modules, nobody's completion
             "enrollment": Fact(
                 enrollment,
                 completed_at=Fact(enrollment and enrollment.completed_at),
@@ -592,7 +592,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         return {
             "course": context["course"],
             "subject": context["subject"],
-            "modules": [module.shared() for module in context["modules"]],
+            "modules": context["course"].module_list(shared),
             "module_number": context["module_number"],
             "previous_module": shared_module(context["previous_module"]),
             "next_module": shared_module(context["next_module"]),
