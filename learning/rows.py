@@ -1,9 +1,9 @@
-"""Model instances from plain SQL, for the few lookups that every page request makes.
-
-The logged-in user, the reader's enrollment, the module being read: building the ORM query for
-each (or a ``RawQuerySet``'s mapping of its columns) cost more than the database takes to answer
-it. These read one row with hand-written SQL and build the instance as the ORM does: the
-database's and the fields' converters applied, then ``Model.from_db``.
+"""Model instances from plain SQL, for the reader's state that a student's course and module
+pages read on every request (learning.models.pages.reader_state: the enrollment, with the
+completed modules and passed quizzes, in one query). That one query instead of the ORM's three
+is a third of those pages' throughput (docs/performance.md, "What each hand-made piece saves").
+The instance is built as the ORM does: the database's and the fields' converters applied, then
+``Model.from_db``.
 """
 
 from django.db import connection
@@ -43,17 +43,6 @@ def _converters_of(model, defer):
                 found.append((index, convert, column))
         _converters[key] = found
     return found
-
-
-def first(model, sql, params, defer=()):
-    """The first row of ``sql`` as a ``model`` instance, or None.
-
-    ``sql`` must select ``columns(model, defer=defer)``: every concrete field, in order.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        row = cursor.fetchone()
-    return None if row is None else build(model, row, defer)
 
 
 def build(model, values, defer=()):

@@ -4,8 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from learning import rows
-
 
 class EnrollmentQuerySet(models.QuerySet):
     def for_user(self, user):
@@ -52,18 +50,10 @@ class Enrollment(models.Model):
 
     @classmethod
     def of(cls, user, course):
-        """``user``'s enrollment in ``course``, or None: one plain query (course and module
-        pages ask it on every request; the ORM's building of it cost more than the query)."""
+        """``user``'s enrollment in ``course``, or None."""
         if not user.is_authenticated:
             return None
-        user_column = cls._meta.get_field("user").column
-        course_column = cls._meta.get_field("course").column
-        return rows.first(
-            cls,
-            f"SELECT {rows.columns(cls)} FROM {cls._meta.db_table}"  # noqa: S608 (names from the model)
-            f" WHERE {user_column} = %s AND {course_column} = %s",
-            [user.pk, course.pk],
-        )
+        return cls.objects.filter(user=user, course=course).first()
 
 
 class EnrollmentReminder(models.Model):

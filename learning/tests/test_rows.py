@@ -1,4 +1,5 @@
-"""The plain-SQL lookups of every page request give what the ORM gives (learning.rows)."""
+"""The reader's state in plain SQL (learning.rows) gives what the ORM gives; the user and enrollment
+lookups are the ORM's own."""
 
 import pytest
 from django.contrib.auth import get_user_model
