@@ -34,3 +34,9 @@ if settings.DEBUG:
         )
 
 urlpatterns += [path("", include("core.urls"))]
+
+# Error answers: JSON under /api/, the site's styled pages elsewhere (core/errors.py).
+handler400 = "core.errors.bad_request"
+handler403 = "core.errors.permission_denied"
+handler404 = "core.errors.page_not_found"
+handler500 = "core.errors.server_error"

@@ -9,9 +9,8 @@ a known course slug redirects to the course on the main domain, and an unknown s
 import logging
 from urllib.parse import urlsplit
 
-from django.db import InterfaceError, OperationalError
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
-from django.template.loader import render_to_string
+from django.db import InterfaceError, OperationalError, connection
+from django.http import Http404, HttpResponsePermanentRedirect
 from wagtail.models import Site
 
 DATABASE_ERRORS = (OperationalError, InterfaceError)
@@ -33,7 +32,9 @@ class CourseSubdomainMiddleware:
             # The site root paths come from the cache, but from the database in a process
             # started (or a cache emptied) during an outage; this runs before
             # DatabaseUnavailableMiddleware, which only sees the view's exceptions.
-            return database_unavailable(exception)
+            if not connection_lost(exception):
+                raise
+            return database_unavailable(exception, request)
         return redirect or self.get_response(request)
 
     def redirect(self, request):
@@ -89,11 +90,33 @@ class ContentSecurityPolicyMiddleware:
         return response
 
 
+class RefuseNulMiddleware:
+    """A NUL character in the path or the query string is refused with a 400 (JSON under /api/).
+
+    No page, search or API parameter has a use for one, and PostgreSQL cannot store or compare
+    a text holding one: passed on, it was a 500 wherever a parameter reached a query.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from core.errors import error_response
+
+        query = request.GET
+        if "\x00" in request.path or any(
+            "\x00" in name or "\x00" in value for name in query for value in query.getlist(name)
+        ):
+            return error_response(request, 400, "The address holds a NUL character.")
+        return self.get_response(request)
+
+
 class DatabaseUnavailableMiddleware:
-    """A lost database connection answers 503 with a plain page, not a stack trace.
+    """A lost database connection answers 503 (JSON under /api/), not a stack trace.
 
     Django reconnects by itself on the next request (CONN_HEALTH_CHECKS for persistent
-    connections), so the site recovers as soon as the database is back.
+    connections), so the site recovers as soon as the database is back. A query's own error
+    (a syntax error, a value out of range) is not an outage: it stays an error of ours (500).
     """
 
     def __init__(self, get_response):
@@ -103,18 +126,37 @@ class DatabaseUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if not isinstance(exception, DATABASE_ERRORS):
+        if not isinstance(exception, DATABASE_ERRORS) or not connection_lost(exception):
             return None
-        return database_unavailable(exception)
+        return database_unavailable(exception, request)
 
 
-def database_unavailable(exception):
-    """The 503 page, rendered without the request: the site's context processors query the
-    database (navigation), and would turn it into a 500."""
+#: What SQLite says when the database file itself cannot be used. SQLite reports a query's own
+#: errors (a full-text search's syntax, say) as OperationalError too.
+SQLITE_UNUSABLE = ("unable to open", "locked", "disk i/o", "readonly", "malformed", "connect")
+
+
+def connection_lost(exception):
+    """Whether a database error means the database cannot be reached (an outage), not that one
+    query failed. PostgreSQL's driver reports lost and refused connections as OperationalError
+    or InterfaceError, and a query's own errors as other classes."""
+    if isinstance(exception, InterfaceError):
+        return True
+    if connection.vendor == "sqlite":
+        message = str(exception).lower()
+        return any(marker in message for marker in SQLITE_UNUSABLE)
+    return True
+
+
+def database_unavailable(exception, request=None):
+    """The 503 answer (core.errors: rendered without the database, whose context processors
+    would turn it into a 500)."""
+    from core.errors import error_response
+
     logging.getLogger("home").error("Database unavailable: %s", exception)
-    response = HttpResponse(render_to_string("503.html"), status=503)
-    response["Retry-After"] = "30"
-    return response
+    return error_response(
+        request, 503, "The site cannot reach its database right now. Please try again in a minute."
+    )
 
 
 class PublicFormFieldLimitMiddleware:

@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "home.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL character in the address: 400 before anything reads it.
+    "home.middleware.RefuseNulMiddleware",
     "home.middleware.CourseSubdomainMiddleware",
     "home.middleware.ContentSecurityPolicyMiddleware",
     "home.middleware.DatabaseUnavailableMiddleware",
@@ -237,7 +239,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 # --- Wagtail -----------------------------------------------------------------------------------
 WAGTAIL_SITE_NAME = "Learning site"
 WAGTAILADMIN_BASE_URL = env.get("WAGTAILADMIN_BASE_URL", "http://127.0.0.1:8000")
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database search, its query strings cleaned first (core/search.py).
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "core.search"}}
 # Instructors publish their own courses directly; there is no moderation step to wait for.
 WAGTAIL_WORKFLOW_ENABLED = False
 WAGTAILDOCS_EXTENSIONS = [

@@ -8,21 +8,25 @@ from wagtail.images.api.v2.views import ImagesAPIViewSet
 from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.documents import listable_documents
 from learning.api.filters import with_safe_search
+from learning.api.pagination import Pagination
 from learning.api.views import CoursesAPIViewSet, SubjectsAPIViewSet
 
 
 class Pages(PagesAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
+    pagination_class = Pagination
     filter_backends = with_safe_search(PagesAPIViewSet.filter_backends)
 
 
 class Images(ImagesAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
+    pagination_class = Pagination
     filter_backends = with_safe_search(ImagesAPIViewSet.filter_backends)
 
 
 class Documents(DocumentsAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
+    pagination_class = Pagination
     filter_backends = with_safe_search(DocumentsAPIViewSet.filter_backends)
 
     def get_queryset(self):

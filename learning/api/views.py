@@ -22,6 +22,7 @@ from learning.access import can_study
 from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.caching import CachedReadMixin
 from learning.api.filters import with_safe_search
+from learning.api.pagination import Pagination
 from learning.blocks import load_bodies
 from learning.models import (
     CoursePage,
@@ -75,6 +76,7 @@ class SubjectsAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
     model = SubjectPage
     authentication_classes = AUTHENTICATION_CLASSES
     filter_backends = with_safe_search(PagesAPIViewSet.filter_backends)
+    pagination_class = Pagination
     listing_default_fields = PagesAPIViewSet.listing_default_fields + ["course_count"]
     nested_default_fields = PagesAPIViewSet.nested_default_fields + ["slug"]
 
@@ -117,6 +119,7 @@ class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
     model = CoursePage
     authentication_classes = AUTHENTICATION_CLASSES
     filter_backends = [CourseFilter, *with_safe_search(PagesAPIViewSet.filter_backends)]
+    pagination_class = Pagination
     known_query_parameters = PagesAPIViewSet.known_query_parameters.union(["subject", "level"])
     listing_default_fields = PagesAPIViewSet.listing_default_fields + [
         "subject",
