@@ -384,3 +384,12 @@ def test_student_fails_a_quiz_retries_passes_completes_the_course_and_opens_the_
         expect(visitor.locator(".certificate")).to_contain_text("Light and optics")
     finally:
         other.close()
+
+
+def test_the_404_page_is_in_the_sites_frame_and_accessible(tab):
+    page = tab.page
+    response = tab.goto("/no-such-page/")
+    assert response.status == 404
+    expect(page.get_by_role("heading", level=1)).to_have_text("Page not found")
+    expect(page.get_by_role("link", name="Go to the home page")).to_be_visible()
+    tab.check("the 404 page", status=404)
