@@ -57,6 +57,7 @@ from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.db import Error, connection, transaction
 from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
 from wagtail.models import Site
 
 HEADER = "X-Page-Cache"
@@ -191,6 +192,14 @@ def public_response(request, response):
     return session is None or (session.session_key is None and not session.modified)
 
 
+def private_for_readers(request, response):
+    """A response to a request with a session says ``Cache-Control: private`` unless its view
+    said otherwise: no shared cache (a proxy, a CDN) may keep one reader's page for another."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES and not response.has_header("Cache-Control"):
+        patch_cache_control(response, private=True)
+    return response
+
+
 def _key(request, current):
     return f"pagecache:{current}:{request.get_host()}:{request.get_full_path()}"
 
@@ -203,10 +212,10 @@ class PageCacheMiddleware:
 
     def __call__(self, request):
         if not enabled() or request.path.startswith(NOT_PAGES):
-            return self.get_response(request)
+            return private_for_readers(request, self.get_response(request))
         request.cache_generation = current = generation()
         if current is None or not cacheable_request(request):
-            return self.get_response(request)
+            return private_for_readers(request, self.get_response(request))
         key = _key(request, current)
         stored = cache.get(key)
         if stored is not None:

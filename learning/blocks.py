@@ -394,6 +394,16 @@ class QuizBlock(blocks.StructBlock):
     )
     questions = blocks.ListBlock(QuizQuestionBlock(), min_num=1, max_num=50)
 
+    def get_searchable_content(self, value):
+        """What a student sees before answering: the title, the introduction, the questions and
+        every choice, right and wrong alike. Never the explanations, which say why the right
+        choice is right: a search matching them would tell a student the answer."""
+        content = [value.get("title") or "", value.get("intro") or ""]
+        for question in value.get("questions") or []:
+            content.append(question.get("question") or "")
+            content.extend(choice.get("text") or "" for choice in question.get("choices") or [])
+        return [text for text in content if text]
+
     def get_api_representation(self, value, context=None):
         """The quiz as a student sees it before answering: never which choices are right."""
         return {
