@@ -9,6 +9,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from wagtail.models import APIToken
 
 MAX_ACTIVE_TOKENS = 10
+#: Where a new token's secret waits, in the session, for the page that shows it once.
+NEW_TOKEN_KEY = "new_api_token"
 
 
 class TokenForm(forms.Form):
@@ -24,13 +26,16 @@ class TokenForm(forms.Form):
 def tokens(request):
     active = APIToken.objects.filter(user=request.user, revoked_at__isnull=True)
     form = TokenForm(request.POST or None)
-    plaintext = None
+    # A new token's secret is shown once, on the page the creation redirects to (so that
+    # reloading that page shows the list again and never creates a second token).
+    plaintext = request.session.pop(NEW_TOKEN_KEY, None) if request.method == "GET" else None
     if request.method == "POST" and form.is_valid():
         if active.count() >= MAX_ACTIVE_TOKENS:
             form.add_error(None, f"You have {MAX_ACTIVE_TOKENS} tokens: revoke one first.")
         else:
-            _, plaintext = APIToken.create_token(user=request.user, name=form.cleaned_data["name"])
-            form = TokenForm()
+            _, secret = APIToken.create_token(user=request.user, name=form.cleaned_data["name"])
+            request.session[NEW_TOKEN_KEY] = secret
+            return redirect("api_tokens")
     return TemplateResponse(
         request,
         "registration/api_tokens.html",

@@ -137,6 +137,10 @@ class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
         # As a subquery: the search backends cannot filter on with_live_parent's Exists().
         visible = with_live_parent(CoursePage.objects.filter(pk__in=public)).values("pk")
         queryset = CoursePage.objects.filter(pk__in=visible)
+        if self.action == "enroll" and self.request.method == "POST":
+            # As the site's enroll view: no course under a view restriction of any kind (a
+            # student may still leave one, with DELETE).
+            return queryset.public()
         if self.action not in ("listing_view", "detail_view"):
             return queryset  # enroll, contents: the course itself is not serialized
         return queryset.select_related("owner", "image", "locale").prefetch_related(

@@ -865,3 +865,25 @@ def test_course_detail_queries_stay_flat_as_modules_grow(
     assert many == few
     with django_assert_max_num_queries(MAX_QUERIES):
         client.get(url)
+
+
+@pytest.mark.parametrize("kind", ["login", "groups", "password"])
+def test_the_api_refuses_to_enroll_in_a_restricted_course_as_the_site_does(
+    client, student, course, kind
+):
+    from django.contrib.auth.models import Group
+
+    restriction = PageViewRestriction.objects.create(
+        page=course, restriction_type=kind, password="sesame" if kind == "password" else ""
+    )
+    if kind == "groups":
+        group = Group.objects.create(name="Insiders")
+        restriction.groups.add(group)
+        student.groups.add(group)  # even a member: the site's enroll view refuses it too
+    response = client.post(f"/api/v2/courses/{course.pk}/enroll/", **basic(student))
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert not Enrollment.objects.filter(user=student, course=course).exists()
+    client.force_login(student)
+    site = client.post(f"/learn/courses/{course.pk}/enroll/")
+    assert site.status_code == 404

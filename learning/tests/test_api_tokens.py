@@ -53,7 +53,8 @@ def test_creating_a_token_needs_login(client):
 
 def test_created_token_is_shown_once_in_plaintext(student_browser, student):
     response = student_browser.post(TOKENS_URL, {"name": "Phone app"})
-    assert response.status_code == 200
+    assert response.status_code == 302 and response["Location"] == TOKENS_URL  # then a GET
+    response = student_browser.get(TOKENS_URL)
     html = response.content.decode()
     [plaintext] = set(TOKEN_PATTERN.findall(html))
     assert APIToken.validate_token_format(plaintext)
@@ -66,7 +67,7 @@ def test_created_token_is_shown_once_in_plaintext(student_browser, student):
 
 
 def test_only_a_digest_of_the_token_is_stored(student_browser, student):
-    html = student_browser.post(TOKENS_URL, {"name": "Phone app"}).content.decode()
+    html = student_browser.post(TOKENS_URL, {"name": "Phone app"}, follow=True).content.decode()
     [plaintext] = set(TOKEN_PATTERN.findall(html))
     stored = APIToken.objects.get()
     assert stored.user == student
@@ -121,7 +122,9 @@ def test_creating_a_token_with_the_csrf_token_works(student):
     browser.force_login(student)
     browser.get(TOKENS_URL)  # sets the CSRF cookie, as the form does
     csrf = browser.cookies[settings.CSRF_COOKIE_NAME].value
-    response = browser.post(TOKENS_URL, {"name": "Phone app", "csrfmiddlewaretoken": csrf})
+    response = browser.post(
+        TOKENS_URL, {"name": "Phone app", "csrfmiddlewaretoken": csrf}, follow=True
+    )
     assert response.status_code == 200
     assert APIToken.objects.filter(user=student).count() == 1
 
@@ -144,7 +147,7 @@ def test_token_enrolls_without_a_csrf_token(token, student, course):
 
 
 def test_token_created_on_the_page_works_in_the_api(student_browser, student):
-    html = student_browser.post(TOKENS_URL, {"name": "Script"}).content.decode()
+    html = student_browser.post(TOKENS_URL, {"name": "Script"}, follow=True).content.decode()
     [plaintext] = set(TOKEN_PATTERN.findall(html))
     response = Client().get("/api/v2/me/enrollments/", **bearer(plaintext))
     assert response.status_code == 200
@@ -248,3 +251,11 @@ def test_a_user_cannot_revoke_someone_elses_token(client, token):
     instance.refresh_from_db()
     assert instance.revoked_at is None
     assert Client().get("/api/v2/me/enrollments/", **bearer(plaintext)).status_code == 200
+
+
+def test_reloading_the_page_after_creating_a_token_creates_no_second_one(student_browser):
+    created = student_browser.post(TOKENS_URL, {"name": "Phone app"}, follow=True)
+    assert len(set(TOKEN_PATTERN.findall(created.content.decode()))) == 1
+    reloaded = student_browser.get(TOKENS_URL)  # what a browser's reload does after a redirect
+    assert TOKEN_PATTERN.findall(reloaded.content.decode()) == []  # the secret was shown once
+    assert APIToken.objects.count() == 1
