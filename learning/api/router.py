@@ -9,12 +9,14 @@ from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.documents import listable_documents
 from learning.api.filters import with_safe_search
 from learning.api.pagination import Pagination
+from learning.api.serializers import PageSerializer
 from learning.api.views import CoursesAPIViewSet, SubjectsAPIViewSet
 
 
 class Pages(PagesAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
     pagination_class = Pagination
+    base_serializer_class = PageSerializer
     filter_backends = with_safe_search(PagesAPIViewSet.filter_backends)
 
 

@@ -23,6 +23,7 @@ from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.caching import CachedReadMixin
 from learning.api.filters import with_safe_search
 from learning.api.pagination import Pagination
+from learning.api.serializers import PageSerializer, absolute_page_url
 from learning.blocks import load_bodies
 from learning.models import (
     CoursePage,
@@ -77,6 +78,7 @@ class SubjectsAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
     filter_backends = with_safe_search(PagesAPIViewSet.filter_backends)
     pagination_class = Pagination
+    base_serializer_class = PageSerializer
     listing_default_fields = PagesAPIViewSet.listing_default_fields + ["course_count"]
     nested_default_fields = PagesAPIViewSet.nested_default_fields + ["slug"]
 
@@ -120,6 +122,7 @@ class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
     filter_backends = [CourseFilter, *with_safe_search(PagesAPIViewSet.filter_backends)]
     pagination_class = Pagination
+    base_serializer_class = PageSerializer
     known_query_parameters = PagesAPIViewSet.known_query_parameters.union(["subject", "level"])
     listing_default_fields = PagesAPIViewSet.listing_default_fields + [
         "subject",
@@ -207,7 +210,7 @@ class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
                     "title": module.title,
                     "slug": module.slug,
                     "description": module.description,
-                    "html_url": module.full_url,
+                    "html_url": absolute_page_url(module, request),
                     "body": module.body.stream_block.get_api_representation(
                         module.body, context={"request": request}
                     ),
@@ -245,7 +248,7 @@ class MyEnrollmentsView(APIView):
                         "course": {
                             "id": e.course.pk,
                             "title": e.course.title,
-                            "html_url": e.course.full_url,
+                            "html_url": absolute_page_url(e.course, request),
                         },
                         "enrolled_at": e.created_at,
                         "completed_at": e.completed_at,

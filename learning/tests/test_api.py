@@ -887,3 +887,25 @@ def test_the_api_refuses_to_enroll_in_a_restricted_course_as_the_site_does(
     client.force_login(student)
     site = client.post(f"/learn/courses/{course.pk}/enroll/")
     assert site.status_code == 404
+
+
+def api_base(client):
+    """The base URL the API names its own endpoints with (``detail_url``)."""
+    detail = get_json(client, "/api/v2/pages/?limit=1")["items"][0]["meta"]["detail_url"]
+    return detail[: detail.index("/api/")]
+
+
+@pytest.mark.parametrize("endpoint", ["pages", "courses"])
+def test_html_url_is_on_the_same_base_as_detail_url(client, course, endpoint):
+    data = get_json(client, f"/api/v2/{endpoint}/{course.pk}/")
+    assert data["meta"]["html_url"] == api_base(client) + course.url
+
+
+def test_contents_and_my_enrollments_name_pages_on_the_apis_base(
+    client, enrolled_student, course, module
+):
+    base = api_base(client)
+    contents = get_json(client, f"/api/v2/courses/{course.pk}/contents/", **basic(enrolled_student))
+    assert contents["modules"][0]["html_url"] == base + module.url
+    mine = get_json(client, "/api/v2/me/enrollments/", **basic(enrolled_student))
+    assert mine["items"][0]["course"]["html_url"] == base + course.url
