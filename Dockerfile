@@ -64,4 +64,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
 
 ENTRYPOINT ["/app/docker/entrypoint.sh"]
 # HTTP with WSGI workers; docker-compose.yml runs daphne beside it for /ws/.
-CMD ["gunicorn", "config.wsgi:application", "--bind=0.0.0.0:8000", "--workers=3", "--access-logfile=-"]
+CMD ["gunicorn", "config.wsgi:application", "--bind=0.0.0.0:8000", "--workers=3", "--access-logfile=-", "--no-control-socket"]

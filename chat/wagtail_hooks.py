@@ -26,6 +26,8 @@ class MessageAdmin(ModelAdmin):
     permission_helper_class = ModeratorPermissions
     index_view_class = LearnerDataIndexView
     list_display = ("created_at", "course_title", "author_name", "text")
+    list_export = ("created_at", "course_title", "author_name", "text")
+    export_filename = "chat-messages"
     list_filter = (CourseFilter,)
     search_fields = ("text", "author__username", "author__first_name", "author__last_name")
     ordering = ("-created_at",)

@@ -100,6 +100,9 @@ def gunicorn_command(host, port, workers):
         PYTHON, "-m", "gunicorn", "config.wsgi:application",
         "--bind", f"{host}:{port}", "--workers", str(workers), "--worker-class", "sync",
         "--graceful-timeout", "20", "--forwarded-allow-ips", "127.0.0.1",
+        # Each gunicorn its own: one control socket per machine would be deleted by the first
+        # gunicorn to stop, under every other.
+        "--no-control-socket",
     ]  # fmt: skip
 
 

@@ -20,3 +20,23 @@ def test_a_bad_course_filter_value_is_not_a_server_error(client, instructor, cou
     for value in ("abc", "²", "9" * 30):
         response = client.get(f"/admin/chat/message/?course={value}")
         assert response.status_code in (200, 302)
+
+
+def test_the_csv_export_holds_the_messages_of_the_instructors_courses(
+    client, instructor, course, other_course, student
+):
+    import csv
+    import io
+
+    Message.objects.create(course=course, author=student, text="=SUM(1,2) is my answer")
+    Message.objects.create(course=other_course, author=student, text="not theirs")
+    client.force_login(instructor)
+    response = client.get("/admin/chat/message/", {"export": "csv"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[0] == ["Created At", "Course", "Author", "Text"]
+    assert [row[1:] for row in rows[1:]] == [
+        [course.title, student.display_name, "'=SUM(1,2) is my answer"]
+    ]
+    assert "chat-messages" in response["Content-Disposition"]

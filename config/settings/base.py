@@ -119,6 +119,9 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.redis_url("REDIS_URL")
+# The channel layer may have a Redis of its own: a cache may evict keys under memory pressure,
+# a channel layer must not (the compose stack runs one of each). The cache's by default.
+CHANNEL_REDIS_URL = env.redis_url("CHANNEL_REDIS_URL") or REDIS_URL
 # Key prefix for everything this site writes to Redis: the server may be shared.
 REDIS_PREFIX = env.get("REDIS_PREFIX", "learning")
 
@@ -146,7 +149,11 @@ if REDIS_URL:
                 # room would read as a lost Redis and close every socket with 4503. A longer
                 # time-out still notices a dead server.
                 "hosts": [
-                    {"address": REDIS_URL, "socket_timeout": 15, "socket_connect_timeout": 5}
+                    {
+                        "address": CHANNEL_REDIS_URL,
+                        "socket_timeout": 15,
+                        "socket_connect_timeout": 5,
+                    }
                 ],
                 "prefix": f"{REDIS_PREFIX}:asgi",
             },

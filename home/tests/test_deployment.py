@@ -106,3 +106,41 @@ def test_a_form_posted_through_nginx_on_a_non_default_port_passes_the_csrf_check
 def test_the_image_has_the_postgresql_client_for_backups_and_never_the_backups():
     assert "postgresql-client" in (ROOT / "Dockerfile").read_text()
     assert "backups" in (ROOT / ".dockerignore").read_text().split()
+
+
+def test_the_cache_may_evict_and_the_channel_layer_never_does():
+    cache = compose_service("redis")
+    assert "--maxmemory" in cache and "allkeys-lru" in cache
+    channels = compose_service("redis-channels")
+    assert "--maxmemory" in channels and "noeviction" in channels
+    for name in ("web", "ws"):
+        assert (
+            "redis-channels:6379" in compose_service(name)
+            or "redis-channels:6379"
+            in (ROOT / "docker-compose.yml").read_text().split("services:")[0]
+        )  # ws takes the common environment
+
+
+def test_each_gunicorn_runs_without_a_shared_control_socket():
+    from scripts.serve import gunicorn_command
+
+    assert "--no-control-socket" in gunicorn_command("127.0.0.1", 8000, 2)
+    assert "--no-control-socket" in (ROOT / "Dockerfile").read_text()
+    assert "--no-control-socket" in compose_service("web")
+
+
+def test_the_channel_layer_reads_its_own_redis_url(monkeypatch):
+    import importlib
+
+    import config.settings.base as base
+
+    monkeypatch.setenv("REDIS_URL", "redis://cache.example:6379/0")
+    monkeypatch.setenv("CHANNEL_REDIS_URL", "redis://channels.example:6379/0")
+    try:
+        settings = importlib.reload(base)
+        assert settings.CACHES["default"]["LOCATION"] == "redis://cache.example:6379/0"
+        [host] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
+        assert host["address"] == "redis://channels.example:6379/0"
+    finally:
+        monkeypatch.undo()
+        importlib.reload(base)
