@@ -70,11 +70,15 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "config.settings.logs.JSONFormatter"}},
+    # A failure that repeats (a dependency down) is logged whole once, then a line a second
+    # (core/logs.py).
+    "filters": {"repeated_failures": {"()": "core.logs.RepeatedFailureFilter"}},
     "handlers": {
         "stdout": {
             "class": "logging.StreamHandler",
             "stream": "ext://sys.stdout",
             "formatter": "json",
+            "filters": ["repeated_failures"],
         }
     },
     "root": {"handlers": ["stdout"], "level": env.get("LOG_LEVEL", "INFO")},
