@@ -51,5 +51,7 @@ def test_other_failures_and_ordinary_lines_pass_untouched(monkeypatch):
 def test_the_sites_log_handler_uses_the_filter(settings):
     assert settings.LOGGING["filters"]["repeated_failures"]["()"].endswith("RepeatedFailureFilter")
     assert settings.LOGGING["handlers"]["console"]["filters"] == ["repeated_failures"]
-    production = logs.__file__.replace("core/logs.py", "config/settings/production.py")
-    assert '"filters": ["repeated_failures"]' in open(production).read()
+    from pathlib import Path
+
+    production = Path(logs.__file__).parents[1] / "config" / "settings" / "production.py"
+    assert '"filters": ["repeated_failures"]' in production.read_text()
