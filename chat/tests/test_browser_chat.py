@@ -101,6 +101,21 @@ def test_two_people_chat_live_and_a_hostile_message_shows_as_text(server, browse
         expect(latest.locator(".chat__badge")).to_have_text("Instructor")
         expect(student.page.get_by_label("Your message")).to_be_focused()
         student.check("the chat room, as a student")
+
+        # Too fast: the message the room refuses goes back in the box, not lost.
+        box = student.page.get_by_label("Your message")
+        refused = student.page.locator("[data-chat-error]", has_text="too fast")
+        for n in range(12):  # the room takes 8 messages per 5 seconds from one person
+            text = f"Quick message {n}"
+            box.fill(text)
+            student.page.keyboard.press("Enter")
+            sent = student.page.locator(".chat__text", has_text=text)
+            expect(sent.or_(refused)).to_be_visible()
+            if refused.is_visible():
+                expect(box).to_have_value(text)
+                break
+        else:
+            pytest.fail("the room never refused a message sent too fast")
         assert re.fullmatch(r"/chat/room/\d+/", room)
 
         # Joins and leaves arrive as changes to the list of who is online.

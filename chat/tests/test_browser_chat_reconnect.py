@@ -440,10 +440,25 @@ def test_a_message_deleted_by_the_moderator_disappears_live_from_a_students_page
             expect(teacher.page.locator(".chat__delete")).to_have_count(4)
             assert student.page.locator(".chat__delete").count() == 0  # students cannot
 
-            # In the room: the instructor's Delete button.
-            teacher.page.locator(".chat__message", has_text="Delete me in the room").get_by_role(
-                "button", name=re.compile(r"^Delete the message by ")
-            ).click()
+            # In the room: the instructor's Delete button, which asks first.
+            delete = teacher.page.locator(
+                ".chat__message", has_text="Delete me in the room"
+            ).get_by_role("button", name=re.compile(r"^Delete the message by "))
+            asked = []
+
+            def answer(dialog, accept):
+                asked.append(dialog.message)
+                dialog.accept() if accept else dialog.dismiss()
+
+            teacher.page.once("dialog", lambda dialog: answer(dialog, False))
+            delete.click()  # and says no: nothing happens
+            teacher.page.wait_for_timeout(300)
+            assert asked and "cannot be undone" in asked[0]
+            expect(
+                student.page.locator(".chat__message", has_text="Delete me in the room")
+            ).to_have_count(1)
+            teacher.page.once("dialog", lambda dialog: answer(dialog, True))
+            delete.click()
             gone = student.page.locator(".chat__message", has_text="Delete me in the room")
             expect(gone).to_have_count(0)
             expect(

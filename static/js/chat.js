@@ -36,6 +36,8 @@
     let reconnectTimer = null;
     let pingTimer = null;
     let oldestId = null;
+    // The text of the message sent last, until the room echoes it back or refuses it.
+    let pending = null;
 
     function setStatus(text, state) {
         statusLine.textContent = text;
@@ -86,7 +88,9 @@
             remove.textContent = "Delete";
             remove.setAttribute("aria-label", "Delete the message by " + message.author.name);
             remove.addEventListener("click", function () {
-                send({ type: "delete", id: message.id });
+                // Deleting is for everyone and cannot be undone: ask first.
+                const question = "Delete this message by " + message.author.name + "? Everyone in the room stops seeing it; this cannot be undone.";
+                if (window.confirm(question)) send({ type: "delete", id: message.id });
             });
             meta.appendChild(remove);
         }
@@ -197,6 +201,7 @@
                 break;
             }
             case "message":
+                if (pending !== null && frame.message.text === pending) pending = null;
                 if (insertMessage(frame.message)) scrollToEnd();
                 break;
             case "deleted": {
@@ -209,6 +214,9 @@
                 break;
             case "error":
                 showError(frame.message);
+                // A refused message (too fast, too long) goes back in the box, not lost.
+                if (pending !== null && !input.value) input.value = pending;
+                pending = null;
                 break;
             default:
                 break;
@@ -274,6 +282,7 @@
             return;
         }
         if (send({ type: "message", text: text })) {
+            pending = text;  // until the room echoes it, or refuses it
             input.value = "";
             showError("");
         }
