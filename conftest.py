@@ -9,11 +9,24 @@ from contextlib import contextmanager
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from hypothesis import settings as hypothesis_settings
 from wagtail.models import Site
 
 from learning.tests import factories
 
 PASSWORD = "correct-horse-battery-staple"
+
+# The fuzzer's examples (home/tests/test_fuzz.py): the same on every run (derandomised, no
+# example database), a fixed number per test so that CI keeps its time, no deadline (a test
+# request's time varies with the machine). HYPOTHESIS_EXAMPLES raises it for a longer hunt.
+hypothesis_settings.register_profile(
+    "ci",
+    derandomize=True,
+    database=None,
+    deadline=None,
+    max_examples=int(__import__("os").environ.get("HYPOTHESIS_EXAMPLES", "15")),
+)
+hypothesis_settings.load_profile("ci")
 
 
 def make_user(username, group=None, **extra):

@@ -5,5 +5,5 @@ from django.urls import path
 from chat.consumers import ChatConsumer
 
 websocket_urlpatterns = [
-    path("ws/chat/room/<int:course_id>/", ChatConsumer.as_asgi()),
+    path("ws/chat/room/<id:course_id>/", ChatConsumer.as_asgi()),
 ]

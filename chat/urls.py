@@ -4,4 +4,4 @@ from chat import views
 
 app_name = "chat"
 
-urlpatterns = [path("room/<int:course_id>/", views.room, name="room")]
+urlpatterns = [path("room/<id:course_id>/", views.room, name="room")]

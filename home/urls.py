@@ -11,6 +11,6 @@ urlpatterns = [
         name="login",
     ),
     path("tokens/", tokens.tokens, name="api_tokens"),
-    path("tokens/<int:token_id>/revoke/", tokens.revoke_token, name="api_token_revoke"),
+    path("tokens/<id:token_id>/revoke/", tokens.revoke_token, name="api_token_revoke"),
     path("", include("django.contrib.auth.urls")),
 ]

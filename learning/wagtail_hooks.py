@@ -144,7 +144,7 @@ def register_report_urls():
     return [
         path("learning/reports/", admin_views.report_index, name="learning_reports"),
         path(
-            "learning/reports/<int:course_id>/",
+            "learning/reports/<id:course_id>/",
             admin_views.course_report,
             name="learning_course_report",
         ),

@@ -129,18 +129,28 @@ def test_each_gunicorn_runs_without_a_shared_control_socket():
     assert "--no-control-socket" in compose_service("web")
 
 
-def test_the_channel_layer_reads_its_own_redis_url(monkeypatch):
-    import importlib
+def test_the_channel_layer_reads_its_own_redis_url():
+    import json
+    import os
+    import sys
 
-    import config.settings.base as base
-
-    monkeypatch.setenv("REDIS_URL", "redis://cache.example:6379/0")
-    monkeypatch.setenv("CHANNEL_REDIS_URL", "redis://channels.example:6379/0")
-    try:
-        settings = importlib.reload(base)
-        assert settings.CACHES["default"]["LOCATION"] == "redis://cache.example:6379/0"
-        [host] = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"]
-        assert host["address"] == "redis://channels.example:6379/0"
-    finally:
-        monkeypatch.undo()
-        importlib.reload(base)
+    env = {
+        **os.environ,
+        "REDIS_URL": "redis://cache.example:6379/0",
+        "CHANNEL_REDIS_URL": "redis://channels.example:6379/0",
+    }
+    script = (
+        "import json, config.settings.base as s; print(json.dumps(["
+        "s.CACHES['default']['LOCATION'], s.CHANNEL_LAYERS['default']['CONFIG']['hosts']]))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    cache, [host] = json.loads(out.stdout)
+    assert cache == "redis://cache.example:6379/0"
+    assert host["address"] == "redis://channels.example:6379/0"

@@ -100,3 +100,18 @@ def test_every_error_page_renders_without_the_database(status):
         response = error_response(None, status)
     assert response.status_code == status
     assert_site_frame(response.content.decode())
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/chat/room/99999999999999999999/",
+        "/learn/quiz-attempts/2147483648/",
+        "/api/v2/pages/99999999999999999999/",
+        "/api/v2/courses/99999999999999999999/contents/",
+    ],
+)
+def test_an_id_beyond_the_databases_integers_is_a_404(student, path):
+    browser = client()
+    browser.force_login(student)
+    assert browser.get(path).status_code == 404

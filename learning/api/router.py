@@ -9,24 +9,25 @@ from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.documents import listable_documents
 from learning.api.filters import with_safe_search
 from learning.api.pagination import Pagination
+from learning.api.patterns import BoundedIdPatterns
 from learning.api.serializers import PageSerializer
 from learning.api.views import CoursesAPIViewSet, SubjectsAPIViewSet
 
 
-class Pages(PagesAPIViewSet):
+class Pages(BoundedIdPatterns, PagesAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
     pagination_class = Pagination
     base_serializer_class = PageSerializer
     filter_backends = with_safe_search(PagesAPIViewSet.filter_backends)
 
 
-class Images(ImagesAPIViewSet):
+class Images(BoundedIdPatterns, ImagesAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
     pagination_class = Pagination
     filter_backends = with_safe_search(ImagesAPIViewSet.filter_backends)
 
 
-class Documents(DocumentsAPIViewSet):
+class Documents(BoundedIdPatterns, DocumentsAPIViewSet):
     authentication_classes = AUTHENTICATION_CLASSES
     pagination_class = Pagination
     filter_backends = with_safe_search(DocumentsAPIViewSet.filter_backends)

@@ -23,6 +23,7 @@ from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.caching import CachedReadMixin
 from learning.api.filters import with_safe_search
 from learning.api.pagination import Pagination
+from learning.api.patterns import BoundedIdPatterns
 from learning.api.serializers import PageSerializer, absolute_page_url
 from learning.blocks import load_bodies
 from learning.models import (
@@ -72,7 +73,7 @@ class PrefetchedListingMixin(CachedReadMixin):
         return Response(self.get_serializer(instance).data)
 
 
-class SubjectsAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
+class SubjectsAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewSet):
     name = "subjects"
     model = SubjectPage
     authentication_classes = AUTHENTICATION_CLASSES
@@ -116,7 +117,7 @@ class CourseFilter:
         return queryset
 
 
-class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
+class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewSet):
     name = "courses"
     model = CoursePage
     authentication_classes = AUTHENTICATION_CLASSES
@@ -158,11 +159,11 @@ class CoursesAPIViewSet(PrefetchedListingMixin, PagesAPIViewSet):
     def get_urlpatterns(cls):
         return super().get_urlpatterns() + [
             path(
-                "<int:pk>/enroll/",
+                "<id:pk>/enroll/",
                 cls.as_view({"post": "enroll", "delete": "unenroll"}),
                 name="enroll",
             ),
-            path("<int:pk>/contents/", cls.as_view({"get": "contents"}), name="contents"),
+            path("<id:pk>/contents/", cls.as_view({"get": "contents"}), name="contents"),
         ]
 
     def _require_user(self, request):

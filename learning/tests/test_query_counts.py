@@ -200,7 +200,9 @@ CASES = [
         14,  # the module ids first: with the page cache on, the bodies are then kept
         check=contents_have_every_module,
     ),
-    Case("api my enrollments", "student", lambda t: "/api/v2/me/enrollments/", 6),
+    Case(
+        "api my enrollments", "student", lambda t: "/api/v2/me/enrollments/", 7
+    ),  # +1: the site, for html_url
 ]
 
 
