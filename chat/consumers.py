@@ -75,6 +75,15 @@ def room_event(event_type, frame):
     return {"type": event_type, "frame": json.dumps(frame)}
 
 
+#: Message ids are 64-bit: a larger number would fail the query, not find nothing.
+MAX_MESSAGE_ID = 2**63 - 1
+
+
+def is_message_id(value):
+    """Whether a frame's value can be a message id: an integer (not a boolean) in range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_MESSAGE_ID
+
+
 class ChatConsumer(AsyncWebsocketConsumer):
     course = None
     accepted = False
@@ -188,6 +197,8 @@ class ChatConsumer(AsyncWebsocketConsumer):
             await self.refuse("invalid", "That frame is not valid JSON.")
             return
         kind = frame.get("type") if isinstance(frame, dict) else None
+        if not isinstance(kind, str):  # a list or an object cannot name a handler
+            kind = None
         handler = {
             "message": self.on_message,
             "history": self.on_history,
@@ -228,7 +239,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
 
     async def on_history(self, frame):
         before = frame.get("before")
-        if not isinstance(before, int) or isinstance(before, bool) or before < 1:
+        if not is_message_id(before):
             await self.refuse("invalid", "“before” must be a message id.")
             return
         messages, has_more = await database_sync_to_async(services.history)(self.course, before)
@@ -241,7 +252,7 @@ class ChatConsumer(AsyncWebsocketConsumer):
         if not self.can_moderate:
             await self.refuse("forbidden", "Only the instructor and editors can delete messages.")
             return
-        if not isinstance(message_id, int) or isinstance(message_id, bool):
+        if not is_message_id(message_id):
             await self.refuse("invalid", "“id” must be a message id.")
             return
         if not await database_sync_to_async(services.delete)(self.course, message_id):

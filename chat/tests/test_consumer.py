@@ -557,3 +557,70 @@ async def test_a_ping_answers_the_current_list_without_connections_not_seen_for_
         await socket.expect("pong")
         users = (await socket.expect("presence"))["users"]
     assert [u["id"] for u in users] == [enrolled_student.pk]
+
+
+# --- the fuzzer (issue 16): hostile frames never break the room ---------------------------------
+def _fuzz_frames():
+    from hypothesis import strategies as st
+
+    from home.tests.test_fuzz import HOSTILE as HOSTILE_TEXT
+
+    value = st.one_of(
+        st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
+        HOSTILE_TEXT, st.lists(st.integers(), max_size=3),
+    )  # fmt: skip
+    frame = st.fixed_dictionaries(
+        {"type": st.one_of(st.sampled_from(["message", "history", "delete", "ping"]), value)},
+        optional={"text": value, "before": value, "id": value, "extra": value},
+    )
+    return st.lists(
+        # Never empty: the test communicator cannot send an empty frame (a browser can't either).
+        st.one_of(
+            frame.map(json.dumps), HOSTILE_TEXT.filter(bool), st.binary(min_size=1, max_size=50)
+        ),
+        min_size=1,
+        max_size=12,  # under the 20 refused frames that close a connection
+    )
+
+
+async def _answers_until_pong(socket):
+    """The frames the server sends until it answers a ping; fails if it closes instead."""
+    await socket.send({"type": "ping"})
+    frames = []
+    while True:
+        output = await socket.communicator.receive_output(timeout=5)
+        assert output["type"] == "websocket.send", f"the server closed the socket: {output}"
+        frame = json.loads(output["text"])
+        if frame["type"] == "pong":
+            return frames
+        frames.append(frame)
+
+
+def test_hostile_frames_get_answers_and_never_break_the_connection(course, enrolled_student):
+    from hypothesis import HealthCheck, example, given, settings
+
+    @settings(suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+    @given(frames=_fuzz_frames())
+    # What the fuzzer found: a type that is a list, ids beyond 64 bits (each crashed the room).
+    @example(frames=[json.dumps({"type": [1, 2]}), json.dumps({"type": {"a": 1}})])
+    @example(frames=[json.dumps({"type": "history", "before": 10**30})])
+    @example(frames=[json.dumps({"type": "delete", "id": 10**30})])
+    def run(frames):
+        async def session():
+            if hasattr(cache, "delete_pattern"):
+                cache.delete_pattern("chat-rate:*")
+            else:
+                cache.clear()
+            async with joined(enrolled_student, course.pk) as socket:
+                for frame in frames:
+                    if isinstance(frame, bytes):
+                        await socket.communicator.send_to(bytes_data=frame)
+                    else:
+                        await socket.send_text(frame)
+                answers = await _answers_until_pong(socket)
+                kinds = {answer["type"] for answer in answers}
+                assert kinds <= {"error", "message", "history", "deleted", "pong", "presence"}
+
+        asyncio.run(session())
+
+    run()
