@@ -44,3 +44,14 @@ def page_not_found(request, exception=None):
 
 def server_error(request):
     return error_response(request, 500)
+
+
+def api_exception_handler(exception, context):
+    """Django REST framework's answer to an API exception, in the shape of Wagtail's API:
+    ``{"message": ...}`` (DRF says ``{"detail": ...}``) with the same status and headers."""
+    from rest_framework.views import exception_handler
+
+    response = exception_handler(exception, context)
+    if response is not None and isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"message": str(response.data["detail"])}
+    return response

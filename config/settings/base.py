@@ -259,6 +259,8 @@ WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILAPI_LIMIT_MAX = 50
+# The API's errors in one shape, Wagtail's: {"message": ...} (core/errors.py).
+REST_FRAMEWORK = {"EXCEPTION_HANDLER": "core.errors.api_exception_handler"}
 # Set in production.py (home.middleware.ContentSecurityPolicyMiddleware); empty means no header.
 CONTENT_SECURITY_POLICY = env.get("CONTENT_SECURITY_POLICY", "")
 WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL

@@ -115,3 +115,23 @@ def test_an_id_beyond_the_databases_integers_is_a_404(student, path):
     browser = client()
     browser.force_login(student)
     assert browser.get(path).status_code == 404
+
+
+def test_every_api_error_is_json_with_a_message(course, student):
+    from conftest import make_user
+    from learning.tests.test_api import basic
+
+    outsider = make_user("outsider")
+    api = client()
+    cases = [
+        (api.post(f"/api/v2/courses/{course.pk}/enroll/"), 401),  # not logged in
+        (api.get(f"/api/v2/courses/{course.pk}/contents/", **basic(outsider)), 403),
+        (api.put("/api/v2/courses/", **basic(student)), 405),
+        (api.get("/api/v2/pages/?offset=x"), 400),
+        (api.get("/api/v2/pages/424242/"), 404),
+        (api.get("/api/v2/me/enrollments/"), 401),
+    ]
+    for response, status in cases:
+        assert response.status_code == status, (response.status_code, status)
+        assert response["Content-Type"].startswith("application/json")
+        assert set(response.json()) == {"message"} and response.json()["message"], status

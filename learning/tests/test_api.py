@@ -348,7 +348,7 @@ def test_enroll_with_a_session_needs_the_csrf_token(student, course):
     url = f"/api/v2/courses/{course.pk}/enroll/"
     refused = browser.post(url)
     assert refused.status_code == 403
-    assert "CSRF" in refused.json()["detail"]
+    assert "CSRF" in refused.json()["message"]
     assert not Enrollment.objects.exists()
 
     token = "a" * 32

@@ -187,7 +187,7 @@ def test_malformed_or_unknown_token_gets_401(client, token, header):
     header = header.format(unknown=unknown, tampered=tampered)
     response = client.get("/api/v2/me/enrollments/", HTTP_AUTHORIZATION=header)
     assert response.status_code == 401
-    assert response.json()["detail"]
+    assert response.json()["message"]
 
 
 def test_unknown_token_cannot_enroll(client, course):
