@@ -38,18 +38,18 @@ class CleanedQueries:
     """Searches with the query string cleaned (``search_text``); nothing found without one."""
 
     def search(self, query, model_or_queryset, *args, **kwargs):
-        if isinstance(query, str):
-            query = search_text(query)
-            if query is None:
-                return nothing(model_or_queryset)
-        return super().search(query, model_or_queryset, *args, **kwargs)
+        return self._cleaned_call(super().search, query, model_or_queryset, *args, **kwargs)
 
     def autocomplete(self, query, model_or_queryset, *args, **kwargs):
+        return self._cleaned_call(super().autocomplete, query, model_or_queryset, *args, **kwargs)
+
+    @staticmethod
+    def _cleaned_call(method, query, model_or_queryset, *args, **kwargs):
         if isinstance(query, str):
             query = search_text(query)
             if query is None:
                 return nothing(model_or_queryset)
-        return super().autocomplete(query, model_or_queryset, *args, **kwargs)
+        return method(query, model_or_queryset, *args, **kwargs)
 
 
 @cache

@@ -13,6 +13,8 @@ from django.db import InterfaceError, OperationalError, connection
 from django.http import Http404, HttpResponsePermanentRedirect
 from wagtail.models import Site
 
+from core.errors import error_response
+
 DATABASE_ERRORS = (OperationalError, InterfaceError)
 
 
@@ -101,8 +103,6 @@ class RefuseNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from core.errors import error_response
-
         query = request.GET
         if "\x00" in request.path or any(
             "\x00" in name or "\x00" in value for name in query for value in query.getlist(name)
@@ -151,8 +151,6 @@ def connection_lost(exception):
 def database_unavailable(exception, request=None):
     """The 503 answer (core.errors: rendered without the database, whose context processors
     would turn it into a 500)."""
-    from core.errors import error_response
-
     logging.getLogger("home").error("Database unavailable: %s", exception)
     return error_response(
         request, 503, "The site cannot reach its database right now. Please try again in a minute."

@@ -200,6 +200,14 @@ def shared_request(request):
     return shared
 
 
+def refuse_leak():
+    """Called while a ``LeakError`` is handled: raise it again in tests and with DEBUG, else log
+    it (the page is then rendered whole)."""
+    if settings.DEBUG or getattr(settings, "SHELLS_FAIL_LOUDLY", False):
+        raise
+    logger.exception("A shell read the reader's data; the page is rendered whole")
+
+
 def reader_values(request, **values):
     """The template's ``reader``: the reader's name (for the site header) and ``values``."""
     return {"display_name": lambda: request.user.display_name, **values}
@@ -256,9 +264,7 @@ class ShellResponse(TemplateResponse):
                 name, lambda: self._shell_or_failure(shared, context), current, _shells
             )
         except LeakError:
-            if settings.DEBUG or getattr(settings, "SHELLS_FAIL_LOUDLY", False):
-                raise
-            logger.exception("A shell read the reader's data; the page is rendered whole")
+            refuse_leak()
             return None
         return pieces or None  # () after a failure: rendered whole until the generation ends
 
@@ -268,9 +274,7 @@ class ShellResponse(TemplateResponse):
         try:
             return self._shell(shared, context)
         except LeakError:
-            if settings.DEBUG or getattr(settings, "SHELLS_FAIL_LOUDLY", False):
-                raise
-            logger.exception("A shell read the reader's data; the page is rendered whole")
+            refuse_leak()
             return ()
 
     def _shell(self, shared, context):
