@@ -46,7 +46,6 @@ from chat.models import MAX_LENGTH
 logger = logging.getLogger(__name__)
 
 MAX_FRAME_BYTES = 8 * 1024
-RATE_LIMIT = services.RATE_LIMIT
 FLOOD_LIMIT = 20  # refused frames per connection before it is closed
 
 CLOSE_UNAUTHENTICATED = 4401

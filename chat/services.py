@@ -7,6 +7,7 @@ that each event costs one hop to the database thread.
 import time
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -16,11 +17,6 @@ from learning.models import CoursePage, with_live_parent
 
 HISTORY_SIZE = 50
 PRESENCE_TIMEOUT = timedelta(seconds=90)
-# At most RATE_LIMIT messages per user in each RATE_WINDOW-second window: a flood is refused,
-# while someone answering at a message a second never is (the windows are fixed, so a steady
-# one per second can put 6 in one window).
-RATE_LIMIT = 8
-RATE_WINDOW = 5
 
 
 def room_course(course_id):
@@ -80,17 +76,20 @@ def store(course, user, text):
 
 
 def within_rate_limit(user):
-    """At most RATE_LIMIT messages per user per window, across connections and processes."""
-    key = f"chat-rate:{user.pk}:{int(time.time() // RATE_WINDOW)}"
-    cache.add(key, 0, RATE_WINDOW * 2)
+    """At most ``CHAT_RATE_LIMIT`` messages per user in each fixed window of
+    ``CHAT_RATE_WINDOW_SECONDS``, across connections and processes: a flood is refused, while
+    someone answering at a message a second never is with the defaults (8 in 5 s)."""
+    window = settings.CHAT_RATE_WINDOW_SECONDS
+    key = f"chat-rate:{user.pk}:{window}:{int(time.time() // window)}"
+    cache.add(key, 0, window * 2)
     try:
         count = cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, RATE_WINDOW * 2)
+        cache.set(key, 1, window * 2)
         count = 1
     # django-redis ignores the errors of an unreachable Redis (IGNORE_EXCEPTIONS) and returns
     # None: the limit cannot be counted then, and is not enforced.
-    return count is None or count <= RATE_LIMIT
+    return count is None or count <= settings.CHAT_RATE_LIMIT
 
 
 def post(course, user, text):

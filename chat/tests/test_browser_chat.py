@@ -30,6 +30,10 @@ pytestmark = [
 
 HOSTILE = "<img src=x onerror=alert(1)>"
 COURSE_URL = "/mathematics/calculus-from-scratch/"
+# The server's rate-limit window is long, so the quick messages below span at most two windows:
+# 2 x limit + 1 of them put more than the limit in one, however slowly the browser sends them.
+RATE_LIMIT = 8
+RATE_WINDOW_SECONDS = 600
 
 
 def _database_url(tmp_path):
@@ -51,6 +55,7 @@ def _database_url(tmp_path):
 @pytest.fixture
 def server(demo, tmp_path):
     env = server_env(_database_url(tmp_path), "", "chat-browser", tmp_path)
+    env.update(CHAT_RATE_LIMIT=str(RATE_LIMIT), CHAT_RATE_WINDOW_SECONDS=str(RATE_WINDOW_SECONDS))
     with daphne_servers(1, env, tmp_path) as (port,):
         yield f"http://127.0.0.1:{port}"
 
@@ -105,7 +110,7 @@ def test_two_people_chat_live_and_a_hostile_message_shows_as_text(server, browse
         # Too fast: the message the room refuses goes back in the box, not lost.
         box = student.page.get_by_label("Your message")
         refused = student.page.locator("[data-chat-error]", has_text="too fast")
-        for n in range(12):  # the room takes 8 messages per 5 seconds from one person
+        for n in range(2 * RATE_LIMIT + 1):
             text = f"Quick message {n}"
             box.fill(text)
             student.page.keyboard.press("Enter")

@@ -192,6 +192,11 @@ LOGIN_REDIRECT_URL = "learning:my_learning"
 LOGOUT_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
 
+# The chat takes at most CHAT_RATE_LIMIT messages from one person in each fixed window of
+# CHAT_RATE_WINDOW_SECONDS, across their tabs and the server processes.
+CHAT_RATE_LIMIT = env.integer("CHAT_RATE_LIMIT", 8, minimum=1)
+CHAT_RATE_WINDOW_SECONDS = env.integer("CHAT_RATE_WINDOW_SECONDS", 5, minimum=1)
+
 # Brute-force protection on every log-in form (the site's and the Wagtail admin's): after
 # AXES_FAILURE_LIMIT failures for one username, or from one address, further attempts are refused
 # until AXES_COOLOFF_MINUTES have passed. The lock ends on its own; a success resets the count.

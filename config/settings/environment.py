@@ -40,14 +40,17 @@ def boolean(name, default=False):
     )
 
 
-def integer(name, default):
+def integer(name, default, minimum=None):
     value = get(name)
     if not value:
         return default
     try:
-        return int(value)
+        number = int(value)
     except ValueError:
         raise ImproperlyConfigured(f"{name}={value!r} is not a whole number.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name}={value!r} must be at least {minimum}.")
+    return number
 
 
 def listing(name, default=()):

@@ -116,7 +116,13 @@ def test_email_host_selects_smtp_with_its_credentials(monkeypatch):
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("DEBUG", "maybe"), ("REDIS_URL", "http://not-redis/"), ("DATABASE_URL", "nosuchdb://x/y")],
+    [
+        ("DEBUG", "maybe"),
+        ("REDIS_URL", "http://not-redis/"),
+        ("DATABASE_URL", "nosuchdb://x/y"),
+        ("CHAT_RATE_LIMIT", "many"),
+        ("CHAT_RATE_WINDOW_SECONDS", "0"),
+    ],
 )
 def test_a_bad_environment_value_names_the_variable(monkeypatch, name, value):
     with pytest.raises(ImproperlyConfigured, match=name):
