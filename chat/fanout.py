@@ -68,10 +68,12 @@ class LocalHub:
 class RedisHub(LocalHub):
     """Frames through one Redis pub/sub channel per room, shared by every app process."""
 
-    def __init__(self, url, prefix):
+    def __init__(self, url, prefix, **options):
         super().__init__()
         self.url = url
         self.prefix = prefix
+        self.options = options  # the channel layer's socket time-outs: a paused Redis
+        # fails a publish after them, instead of holding the sender's frames for ever
         self.client = None
         self.pubsub = None
         self.reader = None
@@ -81,7 +83,7 @@ class RedisHub(LocalHub):
 
     async def connection(self):
         if self.client is None:
-            self.client = aioredis.Redis.from_url(self.url)
+            self.client = aioredis.Redis.from_url(self.url, **self.options)
         return self.client
 
     async def join(self, room, consumer):
@@ -145,8 +147,10 @@ def hub():
         config = layer.get("CONFIG", {})
         if layer.get("BACKEND", "").startswith("channels_redis") and config.get("hosts"):
             host = config["hosts"][0]
-            url = host["address"] if isinstance(host, dict) else host
-            found = RedisHub(url, f"{config.get('prefix', 'asgi')}:room")
+            if not isinstance(host, dict):
+                host = {"address": host}
+            options = {k: v for k, v in host.items() if k.startswith("socket_")}
+            found = RedisHub(host["address"], f"{config.get('prefix', 'asgi')}:room", **options)
         else:
             found = LocalHub()
         _hubs[loop] = found

@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -67,7 +68,7 @@ REDIS_SERVER = shutil.which("redis-server")
 
 class ThrowawayRedis:
     """A private redis-server on a free port, without persistence; stop() and start() again on
-    the same port to simulate an outage."""
+    the same port to simulate an outage, pause() and resume() to simulate a stuck server."""
 
     def __init__(self, directory):
         self.port = free_port()
@@ -88,8 +89,17 @@ class ThrowawayRedis:
 
     def stop(self):
         if self.process is not None:
+            self.resume()  # a paused server cannot end
             stop(self.process)
             self.process = None
+
+    def pause(self):
+        """Freeze the server (SIGSTOP): its port still accepts connections, nothing answers,
+        as a server swapping, stuck on a disk or behind a dropped network looks."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.process.send_signal(signal.SIGCONT)
 
 
 # --- daphne --------------------------------------------------------------------------------------

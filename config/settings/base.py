@@ -9,6 +9,8 @@ cache and the in-memory channel layer.
 from datetime import timedelta
 from pathlib import Path
 
+from core.redis_guard import connection_class
+
 from . import environment as env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -124,6 +126,9 @@ REDIS_URL = env.redis_url("REDIS_URL")
 CHANNEL_REDIS_URL = env.redis_url("CHANNEL_REDIS_URL") or REDIS_URL
 # Key prefix for everything this site writes to Redis: the server may be shared.
 REDIS_PREFIX = env.get("REDIS_PREFIX", "learning")
+# After a cache command times out or loses its connection, each process answers from the
+# database without waiting on Redis for this many seconds (core/redis_guard.py).
+REDIS_RETRY_SECONDS = env.integer("REDIS_RETRY_SECONDS", 5, minimum=0)
 
 if REDIS_URL:
     CACHES = {
@@ -135,8 +140,10 @@ if REDIS_URL:
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "SOCKET_CONNECT_TIMEOUT": 2,
                 "SOCKET_TIMEOUT": 2,
-                # A cache that cannot be reached is a miss, never an error page.
+                # A cache that cannot be reached is a miss, never an error page; one that just
+                # failed to answer is not waited on again for REDIS_RETRY_SECONDS.
                 "IGNORE_EXCEPTIONS": True,
+                "CONNECTION_POOL_KWARGS": {"connection_class": connection_class(REDIS_URL)},
             },
         }
     }
@@ -159,10 +166,6 @@ if REDIS_URL:
             },
         }
     }
-    # Sessions read from the shared cache, written to both: a logged-in page reads its session
-    # without a query, and a session outlives a flushed or unreachable cache. Only with a
-    # shared cache: a per-process one would keep a logged-out session alive in other processes.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
@@ -191,6 +194,10 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "learning:my_learning"
 LOGOUT_REDIRECT_URL = "/"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Sessions live in the database only (Django's default engine), never in the cache: a cache
+# write that fails (a paused or unreachable Redis, its errors ignored) would leave a logged-out
+# session readable from the cache once Redis answers again (home/tests/test_faults.py).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
 # The chat takes at most CHAT_RATE_LIMIT messages from one person in each fixed window of
 # CHAT_RATE_WINDOW_SECONDS, across their tabs and the server processes.

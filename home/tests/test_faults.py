@@ -6,8 +6,10 @@ a throwaway PostgreSQL cluster, started and migrated once for this module, and t
 throwaway redis-server: these tests never touch pytest's test database nor the machine's shared
 PostgreSQL and Redis, so they run the same whatever DATABASE_URL and REDIS_URL say.
 
-The chat side of a Redis outage (clients told the chat is unavailable, chat resuming when Redis
-returns) is covered by chat/tests/test_two_processes.py; here it is the page cache's side.
+The chat side of a stopped Redis (clients told the chat is unavailable, chat resuming when
+Redis returns) is covered by chat/tests/test_two_processes.py; here it is the page cache's side,
+PostgreSQL stopping under traffic, and a paused Redis (it accepts connections and answers
+nothing) for pages, sessions and the chat together.
 """
 
 import asyncio
@@ -145,6 +147,18 @@ def basic_auth(username):
     return {"Authorization": f"Basic {token}"}
 
 
+def cached_env(tmp_path, database, throwaway_redis, **extra):
+    """The servers' environment with the page cache on, in a key prefix of the test's own."""
+    return app_env(
+        tmp_path,
+        database.url(DATABASE),
+        throwaway_redis.url,
+        REDIS_PREFIX=f"faults-{uuid.uuid4().hex[:8]}",
+        PAGE_CACHE_SECONDS=600,
+        **extra,
+    )
+
+
 def booted_workers(server):
     return server.log.read_text(errors="replace").count("Booting worker")
 
@@ -153,14 +167,8 @@ def booted_workers(server):
 def test_pages_answer_through_a_redis_outage_and_the_page_cache_works_again_when_it_returns(
     database, site, throwaway_redis, tmp_path
 ):
-    prefix = f"faults-{uuid.uuid4().hex[:8]}"
-    env = app_env(
-        tmp_path,
-        database.url(DATABASE),
-        throwaway_redis.url,
-        REDIS_PREFIX=prefix,
-        PAGE_CACHE_SECONDS=600,
-    )
+    env = cached_env(tmp_path, database, throwaway_redis)
+    prefix = env["REDIS_PREFIX"]
     path = site["course_path"]
 
     def cached_pages():
@@ -484,3 +492,310 @@ def test_concurrent_enrollments_of_one_user_in_two_processes_leave_one_row(
     except BaseException:
         print(logs(tmp_path))
         raise
+
+
+# --- 5. PostgreSQL stops under traffic ------------------------------------------------------------
+LOGIN_FORMS = {"/accounts/login/", "/admin/login/"}
+
+
+def traffic_requests(site):
+    """What a busy site answers at once: anonymous pages (kept by the page cache), a student's
+    pages, the catalogue's search, the API with a session and anonymously, the log-in forms."""
+    student = site["cookies"]["student"]
+    return [
+        ("/", {}),
+        (site["course_path"], {}),
+        ("/catalog/?q=calculus", {}),
+        (site["module_path"], {"Cookie": student}),
+        ("/learn/", {"Cookie": student}),
+        ("/api/v2/courses/", {}),
+        ("/api/v2/me/enrollments/", {"Cookie": student}),
+        *((path, {}) for path in sorted(LOGIN_FORMS)),
+    ]
+
+
+def assert_outage_answer(response, path):
+    """A 503 that says what happened: JSON under /api/, the site's page elsewhere."""
+    assert response.header("Retry-After") == "30", path
+    if path.startswith("/api/"):
+        assert set(response.json()) == {"message"}, (path, response.text[:500])
+    else:
+        assert "Back in a moment" in response.text, (path, response.text[:500])
+    assert "Traceback" not in response.text and "psycopg" not in response.text, path
+
+
+class Traffic:
+    """Threads sending ``requests`` round and round to ``ports`` until stopped; each answer is
+    recorded with the phase it was sent and answered in ("a-b" when the phase changed while
+    it was in flight)."""
+
+    def __init__(self, ports, requests, threads=4):
+        self.ports, self.requests, self.threads = ports, requests, threads
+        self.phase = "before"
+        self.answers = []  # (phase, port, path, Response)
+        self.failures = []  # (phase, port, path, exception): no answer at all
+        self.running = threading.Event()
+        self.pool = []
+
+    def worker(self, offset):
+        n = offset
+        while self.running.is_set():
+            port = self.ports[n % len(self.ports)]
+            path, headers = self.requests[n % len(self.requests)]
+            phase = self.phase
+            try:
+                response = fetch(port, path, headers=headers)
+            except OSError as exc:
+                self.failures.append((phase, port, path, exc))
+            else:
+                # A request belongs to a phase when it was sent and answered in it.
+                phase = phase if phase == self.phase else f"{phase}-{self.phase}"
+                self.answers.append((phase, port, path, response))
+            n += 1
+
+    def __enter__(self):
+        self.running.set()
+        self.pool = [
+            threading.Thread(target=self.worker, args=(n * 7,), daemon=True)
+            for n in range(self.threads)
+        ]
+        for thread in self.pool:
+            thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.running.clear()
+        for thread in self.pool:
+            thread.join(timeout=60)
+
+    def run_for(self, seconds, phase):
+        self.phase = phase
+        time.sleep(seconds)
+
+    def of(self, phase):
+        return [(port, path, response) for p, port, path, response in self.answers if p == phase]
+
+
+def test_under_traffic_a_postgresql_outage_answers_cached_pages_or_503_never_500_and_recovers(
+    database, site, throwaway_redis, tmp_path
+):
+    env = cached_env(tmp_path, database, throwaway_redis, DATABASE_CONN_MAX_AGE=60)
+    requests = traffic_requests(site)
+    try:
+        web = gunicorn(tmp_path, "gunicorn", workers=2)
+        with serving(env, web, daphne(tmp_path, "daphne")) as servers:
+            ports = [server.port for server in servers]
+            workers = booted_workers(web)
+            with Traffic(ports, requests) as traffic:
+                traffic.run_for(2, "before")
+                traffic.phase = "stopping"  # requests in flight while the server shuts down
+                database.stop()
+                traffic.run_for(3, "outage")
+                traffic.phase = "starting"
+                database.start()
+                traffic.phase = "recovering"
+                for port in ports:
+                    for path, headers in requests:
+                        wait_until(
+                            lambda port=port, p=path, h=headers: (
+                                fetch(port, p, headers=h).status == 200
+                            ),
+                            timeout=20,
+                            message=f"{path} answering 200 on port {port} again",
+                        )
+                traffic.run_for(2, "after")
+
+            assert traffic.failures == [], traffic.failures[:5]
+            for phase in ("before", "after"):
+                answers = traffic.of(phase)
+                assert answers, f"no request finished {phase} the outage"
+                wrong = [(port, path, r.status) for port, path, r in answers if r.status != 200]
+                assert wrong == [], (phase, wrong[:10])
+
+            every = [answer for phase, *answer in traffic.answers]
+            assert {response.status for _, _, response in every} <= {200, 503}, [
+                (path, response.status, response.text[:300])
+                for _, path, response in every
+                if response.status not in (200, 503)
+            ][:5]
+            for _, path, response in every:
+                if response.status == 503:
+                    assert_outage_answer(response, path)
+
+            outage = traffic.of("outage")
+            assert outage, "no request was answered during the outage"
+            by_status = {
+                status: {path for _, path, r in outage if r.status == status}
+                for status in (200, 503)
+            }
+            # The student's pages and the API need the database; anonymous pages may come from
+            # the page cache or the API's, and only from them; the log-in forms need no query.
+            assert {site["module_path"], "/api/v2/me/enrollments/"} <= by_status[503]
+            for _, path, response in outage:
+                if response.status == 200 and path not in LOGIN_FORMS:
+                    cache = "X-API-Cache" if path.startswith("/api/") else "X-Page-Cache"
+                    assert response.header(cache) == "hit", path
+            assert site["course_path"] in by_status[200], "the cached course page was not served"
+
+            assert all(server.process.poll() is None for server in servers)
+            assert booted_workers(web) == workers, "a gunicorn worker was restarted"
+    except BaseException:
+        print(logs(tmp_path))
+        raise
+
+
+# --- 6. Redis stops answering (paused) ------------------------------------------------------------
+async def frames_until_closed(socket, timeout):
+    """Every frame the server sends until it closes the socket (None if it never does)."""
+    frames = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        frame = await socket.receive(timeout=max(0.1, deadline - time.monotonic()))
+        if frame is None:
+            return frames
+        frames.append(frame)
+    return None
+
+
+def form_post(port, path, data, cookie=""):
+    """POST ``data`` through the form at ``path`` as a browser does (its CSRF token first)."""
+    form = fetch(port, path, headers={"Cookie": cookie} if cookie else {})
+    csrf = form.cookie("csrftoken") or re.search(r"csrftoken=([^;]+)", cookie).group(1)
+    token = CSRF_INPUT.search(form.text).group(1)
+    cookies = "; ".join(filter(None, [cookie, f"csrftoken={csrf}"]))
+    body = "&".join(f"{k}={v}" for k, v in {"csrfmiddlewaretoken": token, **data}.items())
+    return fetch(
+        port,
+        path,
+        method="POST",
+        headers={"Cookie": cookies, "Content-Type": "application/x-www-form-urlencoded"},
+        body=body.encode(),
+    ), cookies
+
+
+def logged_in(port):
+    """The cookies of a new session of "newcomer", logged in through the log-in form."""
+    response, cookies = form_post(
+        port, "/accounts/login/", {"username": "newcomer", "password": PASSWORD}
+    )
+    assert response.status == 302, response.text[:500]
+    return f"{cookies}; sessionid={response.cookie('sessionid')}"
+
+
+async def test_while_redis_is_paused_pages_answer_the_chat_says_unavailable_and_all_recovers(
+    database, site, throwaway_redis, tmp_path
+):
+    env = cached_env(tmp_path, database, throwaway_redis)
+    stored_before = {text for (text,) in database.query(DATABASE, "SELECT text FROM chat_message")}
+    pages = [
+        (site["course_path"], {}),
+        (site["module_path"], {"Cookie": site["cookies"]["student"]}),
+        ("/api/v2/courses/", {}),
+    ]
+    sockets = []
+    try:
+        web = gunicorn(tmp_path, "gunicorn")
+        chat_a, chat_b = daphne(tmp_path, "daphne-a"), daphne(tmp_path, "daphne-b")
+        with serving(env, web, chat_a, chat_b):
+            for path, headers in pages:
+                for _ in range(2):
+                    assert (
+                        await asyncio.to_thread(fetch, web.port, path, headers=headers)
+                    ).status == 200
+            session = await asyncio.to_thread(logged_in, web.port)
+            for _ in range(2):  # the session is read from Redis now
+                mine = await asyncio.to_thread(
+                    fetch, web.port, "/learn/", headers={"Cookie": session}
+                )
+                assert mine.status == 200
+            student, _ = await join(chat_a.port, site, "student")
+            sockets.append(student)
+            teacher, _ = await join(chat_b.port, site, "instructor")
+            sockets.append(teacher)
+            await student.send({"type": "message", "text": "before the pause"})
+            await until(teacher, message_with("before the pause"))
+
+            throwaway_redis.pause()
+            # A message sent now is stored, and its sender is told either that it was sent or
+            # that it was saved while the chat is unavailable; then the socket is closed 4503.
+            during = f"during the pause {uuid.uuid4().hex[:6]}"
+            await student.send({"type": "message", "text": during})
+            # Read as a browser does, all the time.
+            student_frames = asyncio.create_task(frames_until_closed(student, timeout=90))
+            teacher_frames = asyncio.create_task(frames_until_closed(teacher, timeout=90))
+
+            # Pages answer, from the database, in bounded time.
+            for server in (web, chat_a):
+                for path, headers in pages:
+                    started = time.monotonic()
+                    page = await asyncio.to_thread(fetch, server.port, path, headers=headers)
+                    took = time.monotonic() - started
+                    assert page.status == 200, (server.kind, path, page.text[:500])
+                    assert page.header("X-Page-Cache") != "hit"
+                    # Not held for each of its cache calls (core/redis_guard.py): a hang bound.
+                    assert took < 5, (server.kind, path, took)
+
+            # Logging out works, and stays done when Redis comes back (below).
+            logout = await asyncio.to_thread(
+                lambda: fetch(
+                    web.port,
+                    "/accounts/logout/",
+                    method="POST",
+                    headers={
+                        "Cookie": session,
+                        "X-CSRFToken": re.search(r"csrftoken=([^;]+)", session).group(1),
+                        "Referer": f"http://127.0.0.1:{web.port}/",
+                    },
+                )
+            )
+            assert logout.status == 302, logout.text[:500]
+
+            frames = await student_frames
+            assert frames is not None, "the chat never told the student it is unavailable"
+            assert student.close_code == 4503, (student.close_code, frames)
+            assert any(f.get("code") == "unavailable" for f in frames), frames
+            acknowledged = any(
+                message_with(during)(f) or "saved" in f.get("message", "") for f in frames
+            )
+            frames = await teacher_frames
+            assert frames is not None and teacher.close_code == 4503, frames
+
+            throwaway_redis.resume()
+            for path, headers in pages[:1]:
+                await asyncio.to_thread(
+                    wait_until,
+                    lambda p=path, h=headers: (
+                        fetch(web.port, p, headers=h).header("X-Page-Cache") == "hit"
+                    ),
+                    timeout=20,
+                    message=f"{path} from the page cache again",
+                )
+            for server in (web, chat_a):
+                after = await asyncio.to_thread(
+                    fetch, server.port, "/learn/", headers={"Cookie": session}
+                )
+                assert after.status == 302, "the session ended while Redis was paused is alive"
+            student, history = await join(chat_a.port, site, "student", attempts=20)
+            sockets.append(student)
+            teacher, _ = await join(chat_b.port, site, "instructor", attempts=20)
+            sockets.append(teacher)
+            stored = [
+                text
+                for (text,) in database.query(DATABASE, "SELECT text FROM chat_message ORDER BY id")
+                if text not in stored_before
+            ]
+            in_history = [message["text"] for message in history["messages"]]
+            if acknowledged:
+                assert stored.count(during) == 1, stored
+            for text in stored:
+                assert in_history.count(text) == 1, (text, in_history)
+
+            await student.send({"type": "message", "text": "after the pause"})
+            await until(teacher, message_with("after the pause"))
+            assert all(server.process.poll() is None for server in (web, chat_a, chat_b))
+    except BaseException:
+        print(logs(tmp_path))
+        raise
+    finally:
+        for socket in sockets:
+            await socket.close()
