@@ -216,7 +216,7 @@ AXES_VERBOSE = False
 # Behind a reverse proxy, the number of proxies whose X-Forwarded-For entries are believed
 # (docker-compose.yml's NGINX: 1). 0 means requests come straight from clients.
 TRUSTED_PROXY_COUNT = env.integer("TRUSTED_PROXY_COUNT", 0)
-AXES_CLIENT_IP_CALLABLE = "home.client_ip.client_ip"
+AXES_CLIENT_IP_CALLABLE = "core.client_ip.client_ip"
 
 # E-mail: printed to the console unless an SMTP server is configured.
 EMAIL_HOST = env.get("EMAIL_HOST", "")
@@ -272,7 +272,17 @@ WAGTAILIMAGES_MAX_IMAGE_PIXELS = 40_000_000
 WAGTAILEMBEDS_RESPONSIVE_HTML = True
 WAGTAILAPI_LIMIT_MAX = 50
 # The API's errors in one shape, Wagtail's: {"message": ...} (core/errors.py).
-REST_FRAMEWORK = {"EXCEPTION_HANDLER": "core.errors.api_exception_handler"}
+REST_FRAMEWORK = {
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "learning.api.throttles.AnonymousRate",
+        "learning.api.throttles.UserRate",
+    ],
+}
+# API requests per client (learning/api/throttles.py): anonymous ones by address, signed-in
+# ones by account; more are answered 429 with Retry-After. "off" (or empty) lifts a limit.
+API_RATE_ANONYMOUS = env.rate("API_RATE_ANONYMOUS", "300/min")
+API_RATE_USER = env.rate("API_RATE_USER", "1200/min")
 # Set in production.py (home.middleware.ContentSecurityPolicyMiddleware); empty means no header.
 CONTENT_SECURITY_POLICY = env.get("CONTENT_SECURITY_POLICY", "")
 WAGTAILAPI_BASE_URL = WAGTAILADMIN_BASE_URL

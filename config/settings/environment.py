@@ -53,6 +53,25 @@ def integer(name, default, minimum=None):
     return number
 
 
+RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def rate(name, default):
+    """A request rate as Django REST framework reads it ("300/min"); empty or "off": none."""
+    value = get(name)
+    if value is None:
+        return default
+    if value.lower() in {"", "off"}:
+        return ""
+    count, _, period = value.partition("/")
+    if not (count.isdigit() and int(count) > 0 and period in RATE_PERIODS):
+        raise ImproperlyConfigured(
+            f"{name}={value!r} is not a rate: write it as 300/min (per s, min, hour or day), "
+            "or off."
+        )
+    return value
+
+
 def listing(name, default=()):
     """A comma-separated list, blanks dropped."""
     value = get(name)

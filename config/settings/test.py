@@ -38,4 +38,8 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
 # Static files straight from the app folders (server processes started by tests have no
 # collected static files).
 WHITENOISE_USE_FINDERS = True
+# The API's request rates are off unless a test sets them (learning/tests/test_api_rates.py):
+# the suite sends thousands of requests from one address.
+API_RATE_ANONYMOUS = env.rate("TEST_API_RATE_ANONYMOUS", "")
+API_RATE_USER = env.rate("TEST_API_RATE_USER", "")
 SHELLS_FAIL_LOUDLY = True  # learning/shells.py: a shell that reads the reader fails the request

@@ -1,4 +1,5 @@
-"""The address of the person making a request, for log-in throttling (django-axes).
+"""The address of the person making a request, for log-in throttling (django-axes) and the
+API's request rates (learning/api/throttles.py).
 
 Behind a reverse proxy every request comes from the proxy's address, so locking an address
 after a few failed log-ins would lock everyone out at once. With TRUSTED_PROXY_COUNT = n (the

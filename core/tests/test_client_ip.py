@@ -5,7 +5,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from conftest import PASSWORD, make_user
-from home.client_ip import client_ip
+from core.client_ip import client_ip
 
 
 def request_from(remote, forwarded=None):
