@@ -126,19 +126,22 @@ class Fact:
 
 
 def facts_of(context):
-    """Every fact in ``context`` with its sub-facts, by name: part of the shell's name."""
+    """Every fact in ``context`` with its sub-facts, by name, wherever it is (in lists, tuples
+    and dicts of the context too): part of the shell's name."""
 
-    def walk(prefix, fact):
-        yield prefix, fact.truth
-        for name, part in sorted(fact.parts.items()):
-            yield from walk(f"{prefix}.{name}", part)
+    def walk(prefix, value):
+        if isinstance(value, Fact):
+            yield prefix, value.truth
+            for name, part in sorted(value.parts.items()):
+                yield from walk(f"{prefix}.{name}", part)
+        elif isinstance(value, dict):
+            for name, item in sorted(value.items(), key=lambda pair: str(pair[0])):
+                yield from walk(f"{prefix}.{name}", item)
+        elif isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                yield from walk(f"{prefix}.{index}", item)
 
-    return tuple(
-        found
-        for name, value in sorted(context.items())
-        if isinstance(value, Fact)
-        for found in walk(name, value)
-    )
+    return tuple(walk("", context))
 
 
 class _Refused:
@@ -174,19 +177,30 @@ class SharedReader(_Refused):
         return True
 
 
+class SharedRequest(HttpRequest):
+    """A plain request with the scheme of the request it stands for (a plain ``HttpRequest``
+    says "http", whatever the server, WSGI or ASGI, was asked)."""
+
+    def __init__(self, scheme):
+        super().__init__()
+        self.original_scheme = scheme
+
+    @property
+    def scheme(self):
+        return self.original_scheme
+
+
 def shared_request(request):
     """A request for the page of ``request`` that carries nothing of its reader: its path,
     host, port and scheme, the site and generation the page is served under; its cookies, query
     string, form, files and session raise when read; its user is a ``SharedReader``."""
-    shared = HttpRequest()
+    shared = SharedRequest(request.scheme)
     shared.method = "GET"
     shared.path, shared.path_info = request.path, request.path_info
-    kept_meta = ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT", "wsgi.url_scheme")
-    proxy_header = (settings.SECURE_PROXY_SSL_HEADER or (None,))[0]
     shared.META = {
         name: request.META[name]
-        for name in (*kept_meta, proxy_header)
-        if name is not None and name in request.META
+        for name in ("HTTP_HOST", "SERVER_NAME", "SERVER_PORT")
+        if name in request.META
     }
     for name, what in (("GET", "query string"), ("POST", "form"), ("COOKIES", "cookies")):
         setattr(shared, name, _Refused(f"the reader's {what}"))

@@ -304,3 +304,27 @@ def test_the_shells_name_holds_every_fact_so_readers_in_other_states_never_share
     assert shell_response(second, template, {"enrollment": not_done}).render().content == b""
     assert shell_response(third, template, {"enrollment": done}).render().content == b"done"
     assert len(built) == 2  # the third reader's page came from the first one's shell
+
+
+def test_facts_nested_in_lists_and_dicts_name_the_shell_too():
+    def context(done):
+        return {"modules": [{"title": "Limits", "done": Fact(done)}], "progress": Fact(True)}
+
+    assert shells.facts_of(context(True)) != shells.facts_of(context(False))
+    assert shells.facts_of(context(True)) == shells.facts_of(context(True))
+
+
+@pytest.mark.parametrize("secure", [False, True])
+def test_a_shared_request_has_the_scheme_host_and_path_of_the_readers_and_nothing_else(
+    rf, settings, secure
+):
+    settings.ALLOWED_HOSTS = ["learn.example.com"]
+    request = rf.get(
+        "/maths/calculus/?page=2", secure=secure, HTTP_HOST="learn.example.com", HTTP_COOKIE="a=b"
+    )
+    shared = shells.shared_request(request)
+    assert (shared.scheme, shared.is_secure()) == (request.scheme, secure)
+    assert shared.build_absolute_uri() == request.build_absolute_uri().split("?")[0]
+    assert shared.get_host() == "learn.example.com"
+    with pytest.raises(shells.LeakError):
+        str(shared.COOKIES)
