@@ -1,8 +1,13 @@
-"""Wagtail hooks of the site's plumbing: which pages the page cache may store (core.cache)."""
+"""Wagtail hooks of the site's plumbing: which pages the page cache may store (core.cache), and
+the admin's rich text editor, which refuses malformed data (core.admin_forms)."""
 
 from wagtail import hooks
+from wagtail.admin.forms.models import register_form_field_override
+from wagtail.admin.rich_text.editors import draftail
+from wagtail.fields import RichTextField
 
 from core import cache
+from core.admin_forms import RefusesMalformedData
 
 
 # order=1: after Wagtail's own check_view_restrictions (order 0) in the chain, so it runs inside
@@ -23,3 +28,15 @@ def mark_unrestricted_pages_public(serve_page):
         return serve_page(page, request, args, kwargs)
 
     return serve
+
+
+class DraftailRichTextArea(RefusesMalformedData, draftail.DraftailRichTextArea):
+    """Wagtail's rich text editor: a posted value that is not its JSON is a 400. Named as
+    Wagtail's: the admin styles a field by its widget's class name."""
+
+
+# Every admin form's rich text fields (pages, snippets), with the field's own features. Here, as
+# Draftail's module cannot be imported while the models are (core.admin_forms is).
+register_form_field_override(
+    RichTextField, override=lambda field: {"widget": DraftailRichTextArea(features=field.features)}
+)

@@ -25,6 +25,8 @@ from wagtail.images.models import AbstractImage
 from wagtail.rich_text import RichText, expand_db_html
 from wagtail.whitelist import DEFAULT_ELEMENT_RULES, Whitelister, attribute_rule, check_url
 
+from core.admin_forms import RefusesMalformedData
+
 RICH_TEXT_FEATURES = [
     "h2", "h3", "h4", "bold", "italic", "ol", "ul", "hr", "link", "document-link", "code",
     "blockquote", "superscript", "subscript",
@@ -429,7 +431,9 @@ class QuizBlock(blocks.StructBlock):
         value_class = QuizValue
 
 
-class ModuleBodyBlock(blocks.StreamBlock):
+class ModuleBodyBlock(RefusesMalformedData, blocks.StreamBlock):
+    """A module's body. Posted data the admin's editor never sends is a 400 (core.admin_forms)."""
+
     text = TextBlock()
     file = FileBlock()
     image = ImageBlock()

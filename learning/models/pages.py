@@ -33,6 +33,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from core import kept as page_cache
+from core.admin_forms import AdminImageChooser
 from core.sites import site_for
 from core.templatetags import site_tags
 from learning import rows, shells
@@ -335,7 +336,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             "you (and editors) can change it and its modules."
         ),
         FieldPanel("overview"),
-        FieldPanel("image"),
+        FieldPanel("image", widget=AdminImageChooser),
         FieldPanel("level"),
         FieldPanel("duration_hours"),
     ]
