@@ -26,6 +26,7 @@ from wagtail.rich_text import RichText, expand_db_html
 from wagtail.whitelist import DEFAULT_ELEMENT_RULES, Whitelister, attribute_rule, check_url
 
 from core.admin_forms import RefusesMalformedData
+from learning import quizzes
 
 RICH_TEXT_FEATURES = [
     "h2", "h3", "h4", "bold", "italic", "ol", "ul", "hr", "link", "document-link", "code",
@@ -365,24 +366,23 @@ class QuizValue(blocks.StructValue):
     """What the page may show before grading: never which choices are correct."""
 
     def public_questions(self, given=None):
-        """Questions and choices to show, with ``given`` answers ({"1": [0, 2]}) ticked."""
-        given = given or {}
-        return [
-            {
-                "number": number,
-                "text": question["question"],
-                "multiple": sum(bool(c["correct"]) for c in question["choices"]) > 1,
-                "choices": [
-                    {
-                        "index": index,
-                        "text": choice["text"],
-                        "checked": index in given.get(str(number), ()),
-                    }
-                    for index, choice in enumerate(question["choices"])
-                ],
-            }
-            for number, question in enumerate(self.get("questions") or [], start=1)
-        ]
+        """Questions and choices in the order written, with ``given`` answers ({"1": [0, 2]})
+        ticked (a shuffled quiz is shown in its attempt's order: learning.quizzes)."""
+        return quizzes.shown_questions(self, quizzes.Order.natural(self), given)
+
+    @property
+    def limits_attempts_or_order(self):
+        """Whether the quiz differs by student (attempts left, its order): taken on its own
+        page, not in the module's body, whose form is the same for every student."""
+        return bool(self.get("attempts_allowed") or self.get("shuffle"))
+
+    @property
+    def rules(self):
+        return quizzes.rules_summary(self)
+
+    def answer_key(self):
+        """The correct answers marked: for previews and the course's staff only."""
+        return quizzes.answer_key(self)
 
 
 class QuizBlock(blocks.StructBlock):
@@ -394,7 +394,36 @@ class QuizBlock(blocks.StructBlock):
         default=70,
         help_text="The percentage of questions a student must get right to pass.",
     )
+    attempts_allowed = blocks.IntegerBlock(
+        required=False,
+        min_value=1,
+        max_value=100,
+        help_text="How many times a student may submit the quiz; empty for no limit.",
+    )
+    show_answers = blocks.ChoiceBlock(
+        choices=quizzes.SHOW_ANSWERS,
+        default="always",
+        help_text="When a student's result shows the correct answers and the explanations. "
+        "Students always see which questions they got right.",
+    )
+    shuffle = blocks.BooleanBlock(
+        required=False,
+        help_text="Show the questions, and each question's choices, in a new order for each "
+        "attempt (the same order on every reload of an attempt).",
+    )
     questions = blocks.ListBlock(QuizQuestionBlock(), min_num=1, max_num=50)
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value.get("show_answers") == "last_attempt" and not value.get("attempts_allowed"):
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "show_answers": ValidationError(
+                        "Set a number of attempts: with no limit there is no last attempt."
+                    )
+                }
+            )
+        return value
 
     def get_searchable_content(self, value):
         """What a student sees before answering: the title, the introduction, the questions and
@@ -412,6 +441,9 @@ class QuizBlock(blocks.StructBlock):
             "title": value.get("title") or "",
             "intro": value.get("intro") or "",
             "pass_mark": value.get("pass_mark"),
+            "attempts_allowed": value.get("attempts_allowed") or None,
+            "show_answers": value.get("show_answers") or "always",
+            "shuffle": bool(value.get("shuffle")),
             "questions": [
                 {
                     "number": question["number"],

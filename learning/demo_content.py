@@ -183,3 +183,71 @@ def module_quiz(course_title, module_title):
             },
         ],
     }
+
+
+#: A quiz that assesses, in "Calculus from scratch", module 2: three attempts, the answers
+#: shown only once passed, in a new order for each attempt.
+DERIVATIVE_QUIZ = {
+    "title": "Graded quiz: derivatives",
+    "intro": "Five questions; 60% to pass. You have three attempts, and the answers are "
+    "shown once you pass.",
+    "pass_mark": 60,
+    "attempts_allowed": 3,
+    "show_answers": "passed",
+    "shuffle": True,
+    "questions": [
+        {
+            "question": "What does the derivative of a function at a point measure?",
+            "choices": [
+                {"text": "The slope of its tangent line there", "correct": True},
+                {"text": "The area under its curve up to that point", "correct": False},
+                {"text": "Its largest value", "correct": False},
+                {"text": "The distance to the x-axis", "correct": False},
+            ],
+            "explanation": "The derivative is the limit of the slopes of secant lines: the "
+            "slope of the tangent.",
+        },
+        {
+            "question": "What is the derivative of x² ?",
+            "choices": [
+                {"text": "2x", "correct": True},
+                {"text": "x", "correct": False},
+                {"text": "x³ / 3", "correct": False},
+                {"text": "2", "correct": False},
+            ],
+            "explanation": "By the power rule, d/dx xⁿ = n·xⁿ⁻¹.",
+        },
+        {
+            "question": "Which functions have a derivative of 0 everywhere? Choose all that do.",
+            "choices": [
+                {"text": "f(x) = 7", "correct": True},
+                {"text": "f(x) = −2", "correct": True},
+                {"text": "f(x) = x", "correct": False},
+                {"text": "f(x) = sin x", "correct": False},
+            ],
+            "explanation": "Constant functions do not change, so their slope is 0.",
+        },
+        {
+            "question": "The derivative of sin x is…",
+            "choices": [
+                {"text": "cos x", "correct": True},
+                {"text": "−cos x", "correct": False},
+                {"text": "−sin x", "correct": False},
+                {"text": "tan x", "correct": False},
+            ],
+            "explanation": "The slope of the sine curve follows the cosine curve.",
+        },
+        {
+            "question": "Where can a smooth function have a local maximum?",
+            "choices": [
+                {"text": "Where its derivative is 0", "correct": True},
+                {"text": "Where its derivative is largest", "correct": False},
+                {"text": "Only at x = 0", "correct": False},
+            ],
+            "explanation": "At a smooth peak the tangent is horizontal.",
+        },
+    ],
+}
+
+#: Quizzes other than the course-wide check, by (course slug, module number).
+ASSESSED_QUIZZES = {("calculus-from-scratch", 2): DERIVATIVE_QUIZ}

@@ -6,7 +6,8 @@
   passing the last one completes it.
 * When every live module of a course is complete, the enrollment records its completion time
   once and a certificate is issued (also once, enforced by a unique constraint).
-* Quizzes are graded here, on the server: the page never contains the correct answers.
+* Quizzes are graded on the server (learning.quizzes): the page never contains the correct
+  answers, and the attempts a quiz allows are counted here.
 """
 
 import contextlib
@@ -15,6 +16,7 @@ from dataclasses import dataclass, field
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from learning import quizzes
 from learning.models import (
     Certificate,
     Enrollment,
@@ -23,16 +25,6 @@ from learning.models import (
     QuizAttempt,
     live_modules_under,
 )
-
-INVALID = "This submission is not valid (an unknown choice): please answer again."
-
-
-class QuizSubmissionError(ValueError):
-    """A submission that cannot be graded; nothing is stored."""
-
-    def __init__(self, message, answers=None):
-        super().__init__(message)
-        self.answers = answers or {}
 
 
 class NotAllowed(Exception):
@@ -186,59 +178,53 @@ def record_course_completion(enrollment):
     return True
 
 
-def grade(quiz, data):
-    """Grade a submission (a QueryDict) against a quiz block value.
-
-    Each question's answer is in ``q<number>``: one choice index for a single-answer question,
-    one or more for a multiple-answer one. Every question must be answered. Returns
-    ``(answers, results, score)``; raises QuizSubmissionError for anything else.
-    """
-    answers, results, problems = {}, [], []
-    questions = list(quiz["questions"])
-    for number, question in enumerate(questions, start=1):
-        choices = list(question["choices"])
-        raw = data.getlist(f"q{number}")
-        try:
-            picked = sorted({int(value) for value in raw})
-        except (TypeError, ValueError):
-            raise QuizSubmissionError(INVALID) from None
-        if any(index < 0 or index >= len(choices) for index in picked):
-            raise QuizSubmissionError(INVALID)
-        answers[str(number)] = picked
-        correct = sorted(i for i, choice in enumerate(choices) if choice["correct"])
-        if not picked:
-            problems.append(number)
-        elif len(correct) == 1 and len(picked) > 1:
-            raise QuizSubmissionError(f"Question {number} takes a single answer.", answers)
-        results.append(picked == correct)
-    if problems:
-        listed = ", ".join(str(number) for number in problems)
-        raise QuizSubmissionError(
-            f"Answer every question before submitting (missing: {listed}).", answers
+def standing(user, module, block_id, quiz):
+    """Where ``user`` stands with this quiz (learning.quizzes.Standing): one query."""
+    attempts = list(
+        QuizAttempt.objects.filter(user=user, module=module, block_id=block_id).only(
+            "pk", "number", "score", "passed", "pass_mark", "created_at"
         )
-    score = round(100 * sum(results) / len(questions)) if questions else 0
-    return answers, results, score
+    )
+    return quizzes.Standing(quiz, attempts)
 
 
 def submit_quiz(user, module, block_id, data):
-    """Grade and store one attempt; passing the module's last quiz completes the module."""
+    """Grade and store one attempt; passing the module's last quiz completes the module.
+
+    Refused (NotAllowed) when the student is not enrolled or has no attempt left; a shuffled
+    quiz's submission must name the attempt its order was drawn for (StaleAttempt otherwise).
+    Two submissions of one attempt store one: the second is a StaleAttempt.
+    """
     quiz = dict(quizzes_of(module)).get(block_id)
     if quiz is None:
         raise LookupError(block_id)
     if Enrollment.of(user, module.course) is None:
         raise NotAllowed("Enroll in the course to take its quizzes.")
-    answers, results, score = grade(quiz, data)
-    attempt = QuizAttempt.objects.create(
-        user=user,
-        module=module,
-        block_id=block_id,
-        quiz_title=quiz["title"],
-        answers=answers,
-        results=results,
-        score=score,
-        pass_mark=quiz["pass_mark"],
-        passed=score >= quiz["pass_mark"],
-    )
+    current = standing(user, module, block_id, quiz)
+    if current.closed_reason:
+        raise NotAllowed(current.closed_reason)
+    number = current.next_number
+    if quiz.get("shuffle") and data.get("attempt") != str(number):
+        raise quizzes.StaleAttempt()
+    order = quizzes.order_for(quiz, user.pk, module.pk, block_id, number)
+    answers, results, score = quizzes.grade(quiz, data, order)
+    try:
+        with transaction.atomic():
+            attempt = QuizAttempt.objects.create(
+                user=user,
+                module=module,
+                block_id=block_id,
+                number=number,
+                quiz_title=quiz["title"],
+                answers=answers,
+                order=order.as_data() if quiz.get("shuffle") else None,
+                results=results,
+                score=score,
+                pass_mark=quiz["pass_mark"],
+                passed=score >= quiz["pass_mark"],
+            )
+    except IntegrityError:
+        raise quizzes.StaleAttempt() from None
     if attempt.passed:
         with contextlib.suppress(NotAllowed):  # another quiz of this module is still to pass
             complete_module(user, module)

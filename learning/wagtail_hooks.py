@@ -83,16 +83,27 @@ class EnrollmentAdmin(ModelAdmin):
     course_title.short_description = "course"
 
 
+ATTEMPT_COLUMNS = (
+    "student",
+    "module_title",
+    "quiz_title",
+    "number",
+    "score",
+    "passed",
+    "created_at",
+)
+
+
 class QuizAttemptAdmin(ModelAdmin):
     model = QuizAttempt
     menu_label = "Quiz attempts"
     menu_icon = "list-ul"
     permission_helper_class = ReadOnlyLearnerDataPermissions
     index_view_class = LearnerDataIndexView
-    list_display = ("student", "module_title", "quiz_title", "score", "passed", "created_at")
+    list_display = ATTEMPT_COLUMNS
     list_filter = (QuizCourseFilter, "passed")
     search_fields = ("user__username", "user__first_name", "user__last_name", "user__email")
-    list_export = ("student", "module_title", "quiz_title", "score", "passed", "created_at")
+    list_export = ATTEMPT_COLUMNS
     export_filename = "quiz-attempts"
     ordering = ("-created_at",)
 

@@ -42,8 +42,16 @@ class QuizAttempt(models.Model):
         "learning.ModulePage", on_delete=models.CASCADE, related_name="quiz_attempts"
     )
     block_id = models.CharField(max_length=64, db_index=True)
+    number = models.PositiveSmallIntegerField(
+        default=1, help_text="The student's first, second, ... attempt at this quiz."
+    )
     quiz_title = models.CharField(max_length=255)
     answers = models.JSONField(help_text="The choices picked, one list of indexes per question.")
+    order = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="The order the questions and choices were shown in, when shuffled.",
+    )
     results = models.JSONField(help_text="Per question: whether it was answered correctly.")
     score = models.PositiveSmallIntegerField(help_text="Percentage of questions right.")
     pass_mark = models.PositiveSmallIntegerField()
@@ -53,6 +61,12 @@ class QuizAttempt(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "quiz attempt"
+        constraints = [
+            # Two submissions of one attempt (a double click, a second tab) store one.
+            models.UniqueConstraint(
+                fields=["user", "module", "block_id", "number"], name="learning_attempt_once"
+            )
+        ]
 
     def __str__(self):
         return f"{self.user} – {self.quiz_title}: {self.score}%"

@@ -7,8 +7,8 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from learning import progress
-from learning.access import can_study
+from learning import progress, quizzes
+from learning.access import is_course_staff, is_enrolled
 from learning.models import Certificate, ModulePage, QuizAttempt, with_live_parent
 
 
@@ -54,44 +54,64 @@ def uncomplete(request, module_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def quiz(request, module_id, block_id):
-    """GET: the quiz on its own page; POST: grade it (errors keep the answers given)."""
+    """GET: the quiz on its own page, in the order of the student's next attempt, with their
+    attempts so far; the answer key for the course's staff. POST: grade it (a refused
+    submission keeps the answers given)."""
     module = _live_module(module_id)
     quiz_value = dict(progress.quizzes_of(module)).get(block_id)
     if quiz_value is None:
         raise Http404("This module has no such quiz.")
-    if not can_study(request.user, module.course):
+    user = request.user
+    enrolled = is_enrolled(user, module.course)
+    if not enrolled and not is_course_staff(user, module.course):
         return redirect(module.url)  # the module page explains how to enroll
-    context = {
-        "page": module,
-        "module": module,
-        "quiz": quiz_value,
-        "block_id": block_id,
-        "questions": quiz_value.public_questions(),
-    }
+    context = {"page": module, "module": module, "quiz": quiz_value, "block_id": block_id}
+    if not enrolled:
+        if request.method == "POST":
+            messages.error(request, "Enroll in the course to take its quizzes.")
+            return redirect("learning:quiz", module_id=module.pk, block_id=block_id)
+        context["answer_key"] = quizzes.answer_key(quiz_value)
+        return TemplateResponse(request, "learning/quiz.html", context)
+    status = 200
     if request.method == "POST":
         try:
-            attempt = progress.submit_quiz(request.user, module, block_id, request.POST)
+            attempt = progress.submit_quiz(user, module, block_id, request.POST)
         except progress.NotAllowed as refusal:
             messages.error(request, str(refusal))
-            return redirect(module.url)
-        except progress.QuizSubmissionError as error:
-            context.update(error=str(error), questions=quiz_value.public_questions(error.answers))
-            return TemplateResponse(request, "learning/quiz.html", context, status=400)
-        return redirect("learning:quiz_attempt", attempt_id=attempt.pk)
-    return TemplateResponse(request, "learning/quiz.html", context)
+            return redirect("learning:quiz", module_id=module.pk, block_id=block_id)
+        except quizzes.QuizSubmissionError as error:
+            context["error"] = str(error)
+            status = error.status
+            if not isinstance(error, quizzes.StaleAttempt):
+                context["given"] = error.answers
+        else:
+            return redirect("learning:quiz_attempt", attempt_id=attempt.pk)
+    standing = progress.standing(user, module, block_id, quiz_value)
+    number = standing.next_number
+    order = quizzes.order_for(quiz_value, user.pk, module.pk, block_id, number)
+    context.update(
+        standing=standing,
+        attempt_number=number,
+        questions=quizzes.shown_questions(quiz_value, order, context.get("given")),
+    )
+    return TemplateResponse(request, "learning/quiz.html", context, status=status)
 
 
 @login_required
 @require_GET
 def quiz_attempt(request, attempt_id):
-    """A graded attempt, with the explanations: only for the student who made it."""
+    """A graded attempt: only for the student who made it. The correct answers and the
+    explanations as the quiz's rule allows (learning.quizzes.Standing.reveals_answers)."""
     attempt = get_object_or_404(
         QuizAttempt.objects.select_related("module"), pk=attempt_id, user=request.user
     )
     module = attempt.module.specific
     quiz_value = dict(progress.quizzes_of(module)).get(attempt.block_id)
     questions = []
+    standing = None
     if quiz_value is not None:
+        standing = progress.standing(request.user, module, attempt.block_id, quiz_value)
+        reveal = standing.reveals_answers
         results = list(attempt.results) + [False] * len(quiz_value["questions"])
         for number, question in enumerate(quiz_value["questions"], start=1):
             picked = set(attempt.answers.get(str(number), []))
@@ -99,10 +119,14 @@ def quiz_attempt(request, attempt_id):
                 {
                     "number": number,
                     "text": question["question"],
-                    "explanation": question["explanation"],
+                    "explanation": question["explanation"] if reveal else "",
                     "right": results[number - 1],
                     "choices": [
-                        {"text": c["text"], "correct": c["correct"], "picked": i in picked}
+                        {
+                            "text": c["text"],
+                            "correct": reveal and c["correct"],
+                            "picked": i in picked,
+                        }
                         for i, c in enumerate(question["choices"])
                     ],
                 }
@@ -114,6 +138,7 @@ def quiz_attempt(request, attempt_id):
             "attempt": attempt,
             "module": module,
             "questions": questions,
+            "standing": standing,
             "next_module": _next_module(module) if attempt.passed else None,
         },
     )
