@@ -336,14 +336,24 @@ class QuizChoiceBlock(blocks.StructBlock):
         label = "Choice"
 
 
-class QuizQuestionBlock(blocks.StructBlock):
-    question = blocks.TextBlock(max_length=1000)
-    choices = blocks.ListBlock(QuizChoiceBlock(), min_num=2, max_num=10)
-    explanation = blocks.TextBlock(
+def question_text():
+    return blocks.TextBlock(max_length=1000)
+
+
+def explanation():
+    return blocks.TextBlock(
         required=False,
         max_length=2000,
-        help_text="Shown to the student after they submit their answers.",
+        help_text="Why the answer is right: shown when the quiz shows its answers.",
     )
+
+
+class QuizQuestionBlock(blocks.StructBlock):
+    """A question with choices, one or several of them right."""
+
+    question = question_text()
+    choices = blocks.ListBlock(QuizChoiceBlock(), min_num=2, max_num=10)
+    explanation = explanation()
 
     def clean(self, value):
         value = super().clean(value)
@@ -358,8 +368,129 @@ class QuizQuestionBlock(blocks.StructBlock):
         return value
 
     class Meta:
-        icon = "help"
-        label = "Question"
+        icon = "list-ul"
+        label = "Multiple choice"
+
+
+class TrueFalseQuestionBlock(blocks.StructBlock):
+    question = question_text()
+    answer = blocks.ChoiceBlock(
+        choices=[("true", "True"), ("false", "False")], help_text="The right answer."
+    )
+    explanation = explanation()
+
+    class Meta:
+        icon = "tick-inverse"
+        label = "True or false"
+
+
+class TextAnswerQuestionBlock(blocks.StructBlock):
+    question = question_text()
+    accepted_answers = blocks.ListBlock(
+        blocks.CharBlock(max_length=200),
+        min_num=1,
+        max_num=20,
+        help_text="Every answer to accept. Case and extra spaces do not count: "
+        "“Paris” accepts “ paris ”.",
+    )
+    explanation = explanation()
+
+    class Meta:
+        icon = "edit"
+        label = "Short text answer"
+
+
+class NumberQuestionBlock(blocks.StructBlock):
+    question = question_text()
+    answer = blocks.DecimalBlock(max_digits=30, decimal_places=10, help_text="The right answer.")
+    tolerance = blocks.DecimalBlock(
+        required=False,
+        min_value=0,
+        max_digits=30,
+        decimal_places=10,
+        help_text="How far from the answer still counts as right (0 or empty: exactly).",
+    )
+    unit = blocks.CharBlock(required=False, max_length=30, help_text="Shown after the box: cm, %…")
+    explanation = explanation()
+
+    class Meta:
+        icon = "decimal"
+        label = "Number"
+
+
+class MatchingPairBlock(blocks.StructBlock):
+    item = blocks.CharBlock(max_length=300)
+    match = blocks.CharBlock(max_length=300)
+
+    class Meta:
+        icon = "link"
+        label = "Pair"
+
+
+class MatchingQuestionBlock(blocks.StructBlock):
+    question = question_text()
+    pairs = blocks.ListBlock(
+        MatchingPairBlock(),
+        min_num=2,
+        max_num=10,
+        help_text="Each item with its match; students see the matches in another order.",
+    )
+    explanation = explanation()
+
+    def clean(self, value):
+        value = super().clean(value)
+        matches = [quizzes.normalized_text(pair["match"]) for pair in value["pairs"]]
+        if len(set(matches)) < len(matches):
+            raise blocks.StructBlockValidationError(
+                block_errors={
+                    "pairs": ValidationError(
+                        "Give every item a different match: two alike could not be told apart."
+                    )
+                }
+            )
+        return value
+
+    class Meta:
+        icon = "link"
+        label = "Matching"
+
+
+class QuizQuestionsBlock(blocks.StreamBlock):
+    """A quiz's questions, of the kinds learning.quizzes grades (block names are its kinds).
+
+    Quizzes stored when every question had choices hold a list of them (items typed ``item``,
+    or bare values): they are read as multiple-choice questions, and saved in this form.
+    """
+
+    choice = QuizQuestionBlock()
+    true_false = TrueFalseQuestionBlock()
+    text = TextAnswerQuestionBlock()
+    number = NumberQuestionBlock()
+    matching = MatchingQuestionBlock()
+
+    @staticmethod
+    def from_list(value):
+        """A stored list of choice questions in this block's form; anything else as it is."""
+        if not isinstance(value, list | tuple):
+            return value
+        stream = []
+        for item in value:
+            if isinstance(item, dict) and item.get("type") == "item":
+                item = {**item, "type": "choice"}  # a ListBlock's item
+            elif isinstance(item, dict) and "type" not in item:
+                item = {"type": "choice", "value": item}  # a bare question
+            stream.append(item)
+        return stream
+
+    def to_python(self, value):
+        return super().to_python(self.from_list(value))
+
+    def bulk_to_python(self, values):
+        return super().bulk_to_python([self.from_list(value) for value in values])
+
+    class Meta:
+        min_num = 1
+        max_num = 50
 
 
 class QuizValue(blocks.StructValue):
@@ -383,6 +514,24 @@ class QuizValue(blocks.StructValue):
     def answer_key(self):
         """The correct answers marked: for previews and the course's staff only."""
         return quizzes.answer_key(self)
+
+
+def api_question(question):
+    """A question as the API gives it, by kind: never its answer."""
+    data = {"number": question["number"], "type": question["kind"], "text": question["text"]}
+    if question["kind"] == "choice":
+        data.update(
+            multiple=question["multiple"],
+            choices=[choice["text"] for choice in question["choices"]],
+        )
+    elif question["kind"] == "number":
+        data["unit"] = question["unit"]
+    elif question["kind"] == "matching":
+        data.update(
+            items=[item["text"] for item in question["items"]],
+            options=[option["text"] for option in question["options"]],
+        )
+    return data
 
 
 class QuizBlock(blocks.StructBlock):
@@ -411,7 +560,7 @@ class QuizBlock(blocks.StructBlock):
         help_text="Show the questions, and each question's choices, in a new order for each "
         "attempt (the same order on every reload of an attempt).",
     )
-    questions = blocks.ListBlock(QuizQuestionBlock(), min_num=1, max_num=50)
+    questions = QuizQuestionsBlock()
 
     def clean(self, value):
         value = super().clean(value)
@@ -426,17 +575,20 @@ class QuizBlock(blocks.StructBlock):
         return value
 
     def get_searchable_content(self, value):
-        """What a student sees before answering: the title, the introduction, the questions and
-        every choice, right and wrong alike. Never the explanations, which say why the right
-        choice is right: a search matching them would tell a student the answer."""
+        """What a student sees before answering: the title, the introduction, the questions,
+        every choice, right and wrong alike, and a matching question's items and matches. Never
+        the explanations, accepted answers or numbers, nor which choice is right: a search
+        matching them would tell a student the answer."""
         content = [value.get("title") or "", value.get("intro") or ""]
-        for question in value.get("questions") or []:
-            content.append(question.get("question") or "")
-            content.extend(choice.get("text") or "" for choice in question.get("choices") or [])
+        for question in value.public_questions():
+            content.append(question["text"])
+            content.extend(choice["text"] for choice in question.get("choices") or ())
+            content.extend(item["text"] for item in question.get("items") or ())
+            content.extend(option["text"] for option in question.get("options") or ())
         return [text for text in content if text]
 
     def get_api_representation(self, value, context=None):
-        """The quiz as a student sees it before answering: never which choices are right."""
+        """The quiz as a student sees it before answering: never the right answers."""
         return {
             "title": value.get("title") or "",
             "intro": value.get("intro") or "",
@@ -444,15 +596,7 @@ class QuizBlock(blocks.StructBlock):
             "attempts_allowed": value.get("attempts_allowed") or None,
             "show_answers": value.get("show_answers") or "always",
             "shuffle": bool(value.get("shuffle")),
-            "questions": [
-                {
-                    "number": question["number"],
-                    "text": question["text"],
-                    "multiple": question["multiple"],
-                    "choices": [choice["text"] for choice in question["choices"]],
-                }
-                for question in value.public_questions()
-            ],
+            "questions": [api_question(question) for question in value.public_questions()],
         }
 
     class Meta:

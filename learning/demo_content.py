@@ -249,5 +249,75 @@ DERIVATIVE_QUIZ = {
     ],
 }
 
+#: Every kind of question, in "Calculus from scratch", module 3.
+INTEGRATION_QUIZ = {
+    "title": "Practice quiz: integration",
+    "intro": "One question of each kind. Try it as often as you like: the answers and "
+    "explanations follow each attempt.",
+    "pass_mark": 80,
+    "show_answers": "always",
+    "questions": [
+        {
+            "type": "choice",
+            "value": {
+                "question": "Which of these is an antiderivative of 2x?",
+                "choices": [
+                    {"text": "x² + 5", "correct": True},
+                    {"text": "2", "correct": False},
+                    {"text": "2x²", "correct": False},
+                ],
+                "explanation": "The derivative of x² + 5 is 2x: any constant may be added.",
+            },
+        },
+        {
+            "type": "true_false",
+            "value": {
+                "question": "The integral of a function from a to a is always 0.",
+                "answer": "true",
+                "explanation": "An interval of width 0 encloses no area.",
+            },
+        },
+        {
+            "type": "text",
+            "value": {
+                "question": "What is the name of the theorem that links derivatives and "
+                "integrals? (Two words are enough.)",
+                "accepted_answers": [
+                    "fundamental theorem",
+                    "fundamental theorem of calculus",
+                    "the fundamental theorem of calculus",
+                ],
+                "explanation": "The fundamental theorem of calculus: integration undoes "
+                "differentiation.",
+            },
+        },
+        {
+            "type": "number",
+            "value": {
+                "question": "What is the area under y = x between x = 0 and x = 4?",
+                "answer": "8",
+                "tolerance": "0",
+                "unit": "square units",
+                "explanation": "A triangle of base 4 and height 4: ½ × 4 × 4 = 8.",
+            },
+        },
+        {
+            "type": "matching",
+            "value": {
+                "question": "Match each function with an antiderivative.",
+                "pairs": [
+                    {"item": "cos x", "match": "sin x"},
+                    {"item": "1 / x", "match": "ln |x|"},
+                    {"item": "eˣ", "match": "eˣ + 1"},
+                ],
+                "explanation": "Differentiate each answer to check it.",
+            },
+        },
+    ],
+}
+
 #: Quizzes other than the course-wide check, by (course slug, module number).
-ASSESSED_QUIZZES = {("calculus-from-scratch", 2): DERIVATIVE_QUIZ}
+ASSESSED_QUIZZES = {
+    ("calculus-from-scratch", 2): DERIVATIVE_QUIZ,
+    ("calculus-from-scratch", 3): INTEGRATION_QUIZ,
+}

@@ -12,7 +12,13 @@ Rules, set per quiz block (learning.blocks.QuizBlock):
 * ``pass_mark``: the percentage of questions to get right.
 * ``shuffle``: the questions, and each question's choices, in an order drawn for each attempt.
 
-Order: the form names questions and choices by their *shown* positions only (``q1`` is the
+Questions come in five kinds (``KINDS``, the block names of learning.blocks.QuizQuestionsBlock):
+multiple choice (one or several right), true or false, a short text answer (any of the accepted
+answers, case and spaces aside), a number (within a tolerance) and matching (every item with its
+match; the matches shown in alphabetical order, or shuffled). A question is right or wrong as a
+whole; the score is the percentage of questions right.
+
+Order: the form names questions and options by their *shown* positions only (``q1`` is the
 first question shown, value ``0`` its first choice shown), so "the answer to 3 is the second
 one" tells another student nothing. The order is drawn from the student, the quiz and the
 attempt's number with the site's secret (``order_for``): the same on every reload of that
@@ -20,12 +26,14 @@ attempt, another for the next, and drawn again by the server to grade. A shuffle
 carries the number of the attempt it was drawn for; a submission for another one (a second tab,
 an attempt already submitted) is refused, and the quiz is shown again in the current order.
 
-Nothing here reaches the browser before grading except ``Order.questions`` (text and choices,
-never which are correct).
+Nothing here reaches the browser before grading except ``shown_questions`` (the questions and
+their options, never which are right); ``review`` and ``answer_key`` give the answers, to a
+student as the rule allows and to the course's staff.
 """
 
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.utils.crypto import salted_hmac
 
@@ -63,28 +71,270 @@ class StaleAttempt(QuizSubmissionError):
         super().__init__(STALE)
 
 
+def questions_of(quiz):
+    """``[(kind, question), ...]``: the quiz's questions with their kind (``KINDS``)."""
+    return [(KINDS[child.block_type], child.value) for child in quiz.get("questions") or []]
+
+
+def normalized_text(text):
+    """A short answer as compared: case and runs of white space do not count."""
+    return " ".join(str(text).split()).casefold()
+
+
+class Kind:
+    """One kind of question: what its form shows, how a submission is read and graded, and how
+    an answer is shown. ``options`` are what a shuffle reorders (a choice question's choices,
+    a matching question's matches); positions in the form name them, never their index."""
+
+    name = ""
+    label = ""
+
+    def options(self, question):
+        return ()
+
+    def natural_options(self, question):
+        return tuple(range(len(self.options(question))))
+
+    def shown(self, question, options, given):
+        return {}
+
+    def read(self, question, data, field, options):
+        """``(given, answer)`` from the submission: what to show again in the form, and the
+        answer in the quiz's own terms (``None`` if the question was left unanswered)."""
+        raise NotImplementedError
+
+    def is_right(self, question, answer):
+        raise NotImplementedError
+
+    def key(self, question):
+        """The right answer, in words."""
+        raise NotImplementedError
+
+    def said(self, question, answer):
+        """The student's answer, in words."""
+        return "" if answer is None else str(answer)
+
+
+class ChoiceKind(Kind):
+    name, label = "choice", "Choice"
+
+    def options(self, question):
+        return [choice["text"] for choice in question["choices"]]
+
+    def correct(self, question):
+        return sorted(i for i, choice in enumerate(question["choices"]) if choice["correct"])
+
+    def shown(self, question, options, given):
+        texts = self.options(question)
+        return {
+            "multiple": len(self.correct(question)) > 1,
+            "choices": [
+                {"index": at, "text": texts[i], "checked": at in (given or ())}
+                for at, i in enumerate(options)
+            ],
+        }
+
+    def read(self, question, data, field, options):
+        try:
+            picked = sorted({int(value) for value in data.getlist(field)})
+        except (TypeError, ValueError):
+            raise QuizSubmissionError(INVALID) from None
+        if any(at < 0 or at >= len(options) for at in picked):
+            raise QuizSubmissionError(INVALID)
+        if len(picked) > 1 and len(self.correct(question)) == 1:
+            raise TooMany()
+        return picked, (sorted(options[at] for at in picked) or None)
+
+    def is_right(self, question, answer):
+        return answer == self.correct(question)
+
+    def key(self, question):
+        texts = self.options(question)
+        return "; ".join(texts[i] for i in self.correct(question))
+
+    def said(self, question, answer):
+        texts = self.options(question)
+        return "; ".join(texts[i] for i in answer or () if i < len(texts))
+
+
+class TrueFalseKind(Kind):
+    name, label = "true_false", "True or false"
+    WORDS = {"true": "True", "false": "False"}
+
+    def shown(self, question, options, given):
+        return {
+            "choices": [
+                {"value": value, "text": text, "checked": given == value}
+                for value, text in self.WORDS.items()
+            ]
+        }
+
+    def read(self, question, data, field, options):
+        value = data.get(field, "")
+        if value and value not in self.WORDS:
+            raise QuizSubmissionError(INVALID)
+        return value, (value or None)
+
+    def is_right(self, question, answer):
+        return answer == question["answer"]
+
+    def key(self, question):
+        return self.WORDS.get(question["answer"], "")
+
+    def said(self, question, answer):
+        return self.WORDS.get(answer, "")
+
+
+class TextKind(Kind):
+    name, label = "text", "Short answer"
+    LONGEST = 500
+
+    def shown(self, question, options, given):
+        return {"value": given or ""}
+
+    def read(self, question, data, field, options):
+        value = data.get(field, "")
+        if len(value) > self.LONGEST or "\x00" in value:
+            raise QuizSubmissionError(
+                f"Keep each answer under {self.LONGEST} characters, without control characters."
+            )
+        return value, (value.strip() or None)
+
+    def is_right(self, question, answer):
+        accepted = {normalized_text(text) for text in question["accepted_answers"]}
+        return answer is not None and normalized_text(answer) in accepted
+
+    def key(self, question):
+        return " or ".join(question["accepted_answers"])
+
+
+class NumberKind(Kind):
+    name, label = "number", "Number"
+
+    def shown(self, question, options, given):
+        return {"value": given or "", "unit": question.get("unit") or ""}
+
+    def read(self, question, data, field, options):
+        value = data.get(field, "")
+        text = value.strip().replace("\u2212", "-").replace(" ", "")
+        if "," in text and "." not in text:
+            text = text.replace(",", ".")  # a decimal comma
+        if not text:
+            return value, None
+        try:
+            number = Decimal(text)
+        except (InvalidOperation, ValueError):
+            number = None
+        if number is None or not number.is_finite() or len(text) > 40:
+            raise NotANumber(value)
+        return value, str(number)
+
+    def is_right(self, question, answer):
+        if answer is None or question.get("answer") is None:
+            return False
+        tolerance = abs(Decimal(question.get("tolerance") or 0))
+        return abs(Decimal(answer) - Decimal(question["answer"])) <= tolerance
+
+    def key(self, question):
+        unit = f" {question['unit']}" if question.get("unit") else ""
+        tolerance = Decimal(question.get("tolerance") or 0)
+        within = f" (± {tolerance.normalize():f})" if tolerance else ""
+        return f"{Decimal(question['answer']).normalize():f}{unit}{within}"
+
+    def said(self, question, answer):
+        unit = f" {question['unit']}" if question.get("unit") else ""
+        return "" if answer is None else f"{answer}{unit}"
+
+
+class MatchingKind(Kind):
+    name, label = "matching", "Matching"
+
+    def options(self, question):
+        return [pair["match"] for pair in question["pairs"]]
+
+    def natural_options(self, question):
+        # Never the order written, which pairs each item with the match beside it.
+        matches = self.options(question)
+        return tuple(sorted(range(len(matches)), key=lambda i: normalized_text(matches[i])))
+
+    def shown(self, question, options, given):
+        matches = self.options(question)
+        given = given or {}
+        return {
+            "items": [
+                {"index": i, "text": pair["item"], "selected": given.get(i)}
+                for i, pair in enumerate(question["pairs"])
+            ],
+            "options": [{"index": at, "text": matches[i]} for at, i in enumerate(options)],
+        }
+
+    def read(self, question, data, field, options):
+        given, answer = {}, []
+        for i in range(len(question["pairs"])):
+            value = data.get(f"{field}-{i + 1}", "")
+            if value == "":
+                answer.append(None)
+                continue
+            try:
+                at = int(value)
+            except ValueError:
+                raise QuizSubmissionError(INVALID) from None
+            if not 0 <= at < len(options):
+                raise QuizSubmissionError(INVALID)
+            given[i] = at
+            answer.append(options[at])
+        return given, (None if None in answer else answer)
+
+    def is_right(self, question, answer):
+        return answer == list(range(len(question["pairs"])))
+
+    def key(self, question):
+        return "; ".join(f"{pair['item']} → {pair['match']}" for pair in question["pairs"])
+
+    def said(self, question, answer):
+        matches = self.options(question)
+        return "; ".join(
+            f"{pair['item']} → {matches[at] if at is not None and at < len(matches) else '—'}"
+            for pair, at in zip(question["pairs"], answer or (), strict=False)
+        )
+
+
+KINDS = {
+    kind.name: kind
+    for kind in (ChoiceKind(), TrueFalseKind(), TextKind(), NumberKind(), MatchingKind())
+}
+
+
+class TooMany(Exception):
+    pass
+
+
+class NotANumber(Exception):
+    pass
+
+
 @dataclass(frozen=True)
 class Order:
     """The order a quiz is shown in: ``questions[p]`` is the index (in the quiz) of the question
-    shown at position ``p``; ``choices[q]`` lists the indexes of question ``q``'s choices in
-    the order shown."""
+    shown at position ``p``; ``options[q]`` lists the indexes of question ``q``'s options (its
+    choices, its matches) in the order shown."""
 
     questions: tuple
-    choices: dict
+    options: dict
 
     @classmethod
     def natural(cls, quiz):
-        questions = list(quiz.get("questions") or [])
+        questions = questions_of(quiz)
         return cls(
             tuple(range(len(questions))),
-            {q: tuple(range(len(question["choices"]))) for q, question in enumerate(questions)},
+            {q: kind.natural_options(question) for q, (kind, question) in enumerate(questions)},
         )
 
     def as_data(self):
-        """For QuizAttempt.order: the question numbers and choice indexes, as shown."""
+        """For QuizAttempt.order: the question numbers and option indexes, as shown."""
         return {
             "questions": [q + 1 for q in self.questions],
-            "choices": {str(q + 1): list(self.choices[q]) for q in self.questions},
+            "options": {str(q + 1): list(self.options[q]) for q in self.questions},
         }
 
 
@@ -100,74 +350,94 @@ def order_for(quiz, user_id, module_id, block_id, number):
     draw = random.Random(seed)  # an order to show, not a secret
     questions = list(natural.questions)
     draw.shuffle(questions)
-    choices = {}
+    options = {}
     for q in natural.questions:
-        shown = list(natural.choices[q])
+        shown = list(natural.options[q])
         draw.shuffle(shown)
-        choices[q] = tuple(shown)
-    return Order(tuple(questions), choices)
+        options[q] = tuple(shown)
+    return Order(tuple(questions), options)
 
 
 def shown_questions(quiz, order, given=None):
-    """The questions to show, in ``order``, with ``given`` positions ({"1": [0, 2]}) ticked.
-    Never which choices are correct; ``multiple`` says whether to tick one or several."""
+    """The questions to show, in ``order``, with the ``given`` answers ({"1": ...}, by
+    position) filled in. Never the right answers."""
     given = given or {}
-    questions = list(quiz.get("questions") or [])
+    questions = questions_of(quiz)
     shown = []
     for position, q in enumerate(order.questions, start=1):
-        question = questions[q]
-        choices = list(question["choices"])
-        ticked = given.get(str(position), ())
+        kind, question = questions[q]
         shown.append(
             {
                 "number": position,
+                "kind": kind.name,
                 "text": question["question"],
-                "multiple": sum(bool(c["correct"]) for c in choices) > 1,
-                "choices": [
-                    {"index": at, "text": choices[c]["text"], "checked": at in ticked}
-                    for at, c in enumerate(order.choices[q])
-                ],
+                **kind.shown(question, order.options[q], given.get(str(position))),
             }
         )
     return shown
 
 
 def grade(quiz, data, order=None):
-    """Grade a submission (a QueryDict of shown positions) against a quiz block value.
+    """Grade a submission (a QueryDict, by shown positions) against a quiz block value.
 
-    Each question's answer is in ``q<position>``: one choice position for a single-answer
-    question, one or more for a multiple-answer one. Every question must be answered. Returns
-    ``(answers, results, score)`` in the quiz's own numbering (answers ``{"1": [0, 2]}``: the
-    indexes of the choices picked, per question number; results: right or not, per question);
-    raises QuizSubmissionError for anything else.
+    Each question's answer is in ``q<position>`` (a matching question's in ``q<position>-<item>``).
+    Every question must be answered. Returns ``(answers, results, score)`` in the quiz's own
+    numbering (answers ``{"1": ...}`` in each kind's terms, results: right or not, per
+    question); raises QuizSubmissionError for anything else.
     """
     order = order or Order.natural(quiz)
-    questions = list(quiz["questions"])
-    given, answers, results, missing = {}, {}, [None] * len(questions), []
+    questions = questions_of(quiz)
+    given, answers, results, missing, problems = {}, {}, [False] * len(questions), [], []
     for position, q in enumerate(order.questions, start=1):
-        shown_choices = order.choices[q]
+        kind, question = questions[q]
         try:
-            picked = sorted({int(value) for value in data.getlist(f"q{position}")})
-        except (TypeError, ValueError):
-            raise QuizSubmissionError(INVALID) from None
-        if any(at < 0 or at >= len(shown_choices) for at in picked):
-            raise QuizSubmissionError(INVALID)
-        given[str(position)] = picked
-        chosen = sorted(shown_choices[at] for at in picked)
-        answers[str(q + 1)] = chosen
-        correct = sorted(i for i, choice in enumerate(questions[q]["choices"]) if choice["correct"])
-        if not picked:
+            shown, answer = kind.read(question, data, f"q{position}", order.options[q])
+        except TooMany:
+            problems.append(f"Question {position} takes a single answer.")
+            continue
+        except NotANumber as error:
+            given[str(position)] = str(error)
+            problems.append(f"Question {position} takes a number, such as 2.5.")
+            continue
+        given[str(position)] = shown
+        if answer is None:
             missing.append(position)
-        elif len(correct) == 1 and len(picked) > 1:
-            raise QuizSubmissionError(f"Question {position} takes a single answer.", given)
-        results[q] = chosen == correct
+            continue
+        answers[str(q + 1)] = answer
+        results[q] = bool(kind.is_right(question, answer))
     if missing:
         listed = ", ".join(str(position) for position in missing)
-        raise QuizSubmissionError(
-            f"Answer every question before submitting (missing: {listed}).", given
-        )
+        problems.append(f"Answer every question before submitting (missing: {listed}).")
+    if problems:
+        raise QuizSubmissionError(" ".join(problems), given)
     score = round(100 * sum(results) / len(questions)) if questions else 0
     return dict(sorted(answers.items(), key=lambda item: int(item[0]))), results, score
+
+
+def review(quiz, answers, results, reveal):
+    """An attempt's questions as its page shows them: the student's answers and whether each
+    was right; the right answers and explanations only if ``reveal``."""
+    results = list(results) + [False] * len(questions_of(quiz))
+    reviewed = []
+    for number, (kind, question) in enumerate(questions_of(quiz), start=1):
+        answer = answers.get(str(number))
+        entry = {
+            "number": number,
+            "kind": kind.name,
+            "text": question["question"],
+            "right": results[number - 1],
+            "said": kind.said(question, answer),
+            "key": kind.key(question) if reveal else "",
+            "explanation": (question.get("explanation") or "") if reveal else "",
+        }
+        if kind.name == "choice":
+            picked = set(answer or ())
+            entry["choices"] = [
+                {"text": c["text"], "correct": reveal and c["correct"], "picked": i in picked}
+                for i, c in enumerate(question["choices"])
+            ]
+        reviewed.append(entry)
+    return reviewed
 
 
 @dataclass
@@ -238,20 +508,24 @@ class Standing:
 
 
 def answer_key(quiz):
-    """The questions with their correct choices marked and explanations: for the course's
-    staff (and previews) only."""
-    return [
-        {
+    """The questions with their right answers and explanations: for the course's staff (and
+    previews) only."""
+    key = []
+    for number, (kind, question) in enumerate(questions_of(quiz), start=1):
+        entry = {
             "number": number,
+            "kind": kind.name,
             "text": question["question"],
+            "key": kind.key(question),
             "explanation": question.get("explanation") or "",
-            "choices": [
+        }
+        if kind.name == "choice":
+            entry["choices"] = [
                 {"text": choice["text"], "correct": bool(choice["correct"])}
                 for choice in question["choices"]
-            ],
-        }
-        for number, question in enumerate(quiz.get("questions") or [], start=1)
-    ]
+            ]
+        key.append(entry)
+    return key
 
 
 def rules_summary(quiz):

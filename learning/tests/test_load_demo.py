@@ -106,3 +106,29 @@ def test_demo_module_with_every_block_renders_for_an_enrolled_student(demo, clie
     assert "youtube-nocookie.com/embed/" in html
     assert "<video" in html and "<iframe" in html and "srcset=" in html
     assert "Course handout" in html
+
+
+def test_calculus_shows_every_kind_of_question_and_a_graded_quiz(demo, client):
+    from learning.models import Enrollment
+    from learning.progress import quizzes_of
+
+    course = CoursePage.objects.get(slug="calculus-from-scratch")
+    quizzes = [
+        quiz for module in ModulePage.objects.child_of(course) for _, quiz in quizzes_of(module)
+    ]
+    kinds = {child.block_type for quiz in quizzes for child in quiz["questions"]}
+    assert kinds == {"choice", "true_false", "text", "number", "matching"}
+    [graded] = [quiz for quiz in quizzes if quiz["attempts_allowed"]]
+    assert (graded["attempts_allowed"], graded["show_answers"], graded["shuffle"]) == (
+        3,
+        "passed",
+        True,
+    )
+
+    student = get_user_model().objects.get(username="student")
+    Enrollment.objects.get_or_create(user=student, course=course)
+    client.force_login(student)
+    for module in ModulePage.objects.child_of(course):
+        for block_id, _ in quizzes_of(module):
+            response = client.get(f"/learn/modules/{module.pk}/quiz/{block_id}/")
+            assert response.status_code == 200

@@ -62,7 +62,7 @@ def test_admin_refuses_to_save_a_quiz_without_a_correct_choice(client, instructo
         "title": "Broken quiz",
         "intro": "",
         "pass_mark": "50",
-        "questions": {"count": "1", "0-deleted": "", "0-order": "0"},
+        "questions": {"count": "1", "0-deleted": "", "0-order": "0", "0-type": "choice"},
     }
     data = nested_form_data(
         {

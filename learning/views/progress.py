@@ -107,30 +107,12 @@ def quiz_attempt(request, attempt_id):
     )
     module = attempt.module.specific
     quiz_value = dict(progress.quizzes_of(module)).get(attempt.block_id)
-    questions = []
-    standing = None
+    questions, standing = [], None
     if quiz_value is not None:
         standing = progress.standing(request.user, module, attempt.block_id, quiz_value)
-        reveal = standing.reveals_answers
-        results = list(attempt.results) + [False] * len(quiz_value["questions"])
-        for number, question in enumerate(quiz_value["questions"], start=1):
-            picked = set(attempt.answers.get(str(number), []))
-            questions.append(
-                {
-                    "number": number,
-                    "text": question["question"],
-                    "explanation": question["explanation"] if reveal else "",
-                    "right": results[number - 1],
-                    "choices": [
-                        {
-                            "text": c["text"],
-                            "correct": reveal and c["correct"],
-                            "picked": i in picked,
-                        }
-                        for i, c in enumerate(question["choices"])
-                    ],
-                }
-            )
+        questions = quizzes.review(
+            quiz_value, attempt.answers, attempt.results, standing.reveals_answers
+        )
     return TemplateResponse(
         request,
         "learning/quiz_attempt.html",
