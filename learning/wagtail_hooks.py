@@ -159,6 +159,21 @@ def register_report_urls():
             admin_views.course_report,
             name="learning_course_report",
         ),
+        path(
+            "learning/gradebook/<id:course_id>/",
+            admin_views.GradebookView.as_view(),
+            name="learning_gradebook",
+        ),
+        path(
+            "learning/gradebook/<id:course_id>/results/",
+            admin_views.GradebookView.as_view(results_only=True),
+            name="learning_gradebook_results",
+        ),
+        path(
+            "learning/gradebook/<id:course_id>/students/<id:user_id>/",
+            admin_views.gradebook_student,
+            name="learning_gradebook_student",
+        ),
     ]
 
 

@@ -18,11 +18,12 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import PageViewRestriction
 
 from core import kept as page_cache
-from learning.access import can_study
+from learning import gradebook
+from learning.access import can_study, is_course_staff
 from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.caching import CachedReadMixin
 from learning.api.filters import with_safe_search
-from learning.api.pagination import Pagination
+from learning.api.pagination import MAX_OFFSET, Pagination
 from learning.api.patterns import BoundedIdPatterns
 from learning.api.serializers import PageSerializer, absolute_page_url
 from learning.blocks import load_bodies
@@ -164,6 +165,7 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
                 name="enroll",
             ),
             path("<id:pk>/contents/", cls.as_view({"get": "contents"}), name="contents"),
+            path("<id:pk>/gradebook/", cls.as_view({"get": "gradebook"}), name="gradebook"),
         ]
 
     def _require_user(self, request):
@@ -225,6 +227,55 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
         key = f"api-contents:{course.pk}:{request.scheme}://{request.get_host()}:{digest}"
         modules = page_cache.shared_value(key, serialize)
         return Response({"id": course.pk, "title": course.title, "modules": modules})
+
+    GRADEBOOK_PARAMETERS = {"limit", "offset", "completion", "inactive_days", "format"}
+
+    def gradebook(self, request, pk):
+        """The course's students × live modules (learning.gradebook), for its staff only:
+        ``limit`` (1–500, default 100) and ``offset`` page through the students by name;
+        ``completion`` (completed, in_progress, not_started) and ``inactive_days`` filter."""
+        self._require_user(request)
+        course = self.get_object()
+        if not is_course_staff(request.user, course):
+            raise PermissionDenied("Only this course's instructor and editors see its gradebook.")
+        unknown = set(request.GET) - self.GRADEBOOK_PARAMETERS
+        if unknown:
+            raise BadRequestError(f"unknown query parameters: {', '.join(sorted(unknown))}")
+        limit = bounded_integer(request, "limit", 100, 1, 500)
+        offset = bounded_integer(request, "offset", 0, 0, MAX_OFFSET)
+        inactive = bounded_integer(request, "inactive_days", None, 1, 3650)
+        completion = request.GET.get("completion")
+        if completion not in (None, "completed", "in_progress", "not_started"):
+            raise BadRequestError("completion must be completed, in_progress or not_started")
+        modules = gradebook.modules_of(course)
+        queryset = gradebook.enrollments(course, [module.pk for module in modules])
+        queryset = gradebook.by_completion(queryset, completion)
+        if inactive is not None:
+            queryset = gradebook.inactive_for(queryset, inactive)
+        queryset = queryset.order_by("user__last_name", "user__first_name", "user__username")
+        total = queryset.count()
+        page = list(queryset[offset : offset + limit])
+        return Response(
+            {
+                "meta": {"total_count": total},
+                "course": {"id": course.pk, "title": course.title},
+                "modules": [
+                    {"id": module.pk, "number": number, "title": module.title}
+                    for number, module in enumerate(modules, start=1)
+                ],
+                "students": gradebook.api_rows(course, page, modules),
+            }
+        )
+
+
+def bounded_integer(request, name, default, lowest, highest):
+    """A query parameter that must be a whole number within bounds: a 400 otherwise."""
+    value = request.GET.get(name)
+    if value is None:
+        return default
+    if not value.isascii() or not value.isdigit() or not lowest <= int(value) <= highest:
+        raise BadRequestError(f"{name} must be a whole number from {lowest} to {highest}")
+    return int(value)
 
 
 class MyEnrollmentsView(APIView):
