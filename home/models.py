@@ -66,6 +66,7 @@ class HomePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     subpage_types = ["learning.SubjectPage"]
 
     recent_course_count = 6
+    continue_count = 3  # courses in progress shown to a logged-in reader
     keep_children = True  # the subjects, while the generation lasts (learning.routing)
 
     def get_context(self, request, *args, **kwargs):
@@ -97,4 +98,11 @@ class HomePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         context = super().get_context(request, *args, **kwargs)
         # Lazy: a reader whose page reuses the kept listings ({% kept %}) runs no query.
         context.update(page_cache.lazy_values(listings, ("subjects", "recent_courses")))
+        if request.user.is_authenticated:
+            from learning.progress import enrollments_of
+
+            # The reader's own: never inside a kept fragment (home_page.html).
+            context["continue_learning"] = enrollments_of(request.user, in_progress_only=True)[
+                : self.continue_count
+            ]
         return context

@@ -502,10 +502,19 @@ class QuizValue(blocks.StructValue):
         return quizzes.shown_questions(self, quizzes.Order.natural(self), given)
 
     @property
-    def limits_attempts_or_order(self):
-        """Whether the quiz differs by student (attempts left, its order): taken on its own
-        page, not in the module's body, whose form is the same for every student."""
-        return bool(self.get("attempts_allowed") or self.get("shuffle"))
+    def taken_on_its_own_page(self):
+        """Whether the quiz differs by student beyond passed or not (attempts left, its order,
+        closed once passed, answers held back): then it is taken on its own page, not in the
+        module's body, whose form is the same for every student."""
+        return bool(
+            self.get("attempts_allowed")
+            or self.get("shuffle")
+            or (self.get("show_answers") or "always") != "always"
+        )
+
+    @property
+    def fingerprint(self):
+        return quizzes.fingerprint(self)
 
     @property
     def rules(self):

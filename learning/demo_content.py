@@ -140,6 +140,17 @@ USERS = [
     ("instructor", "Isaac", "Newton-Smith", "Instructors"),
     ("instructor2", "Grace", "Hopper-Jones", "Instructors"),
     ("student", "Sam", "Student", None),
+    ("classmate", "Kim", "Classmate", None),
+    ("classmate2", "Lou", "Latecomer", None),
+]
+
+#: Where the demo's students stand in "Calculus from scratch", so that "Continue learning", the
+#: gradebook and its filters show something at once: (username, modules completed (their quizzes
+#: passed), failed attempts at module 2's graded quiz, days since their last visit).
+CALCULUS_LEARNERS = [
+    ("student", 1, 1, 0),
+    ("classmate", 2, 2, 3),
+    ("classmate2", 0, 0, 21),
 ]
 
 

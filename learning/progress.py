@@ -11,9 +11,11 @@
 """
 
 import contextlib
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from learning import quizzes
@@ -87,6 +89,52 @@ def progress_of_modules(user, modules):
             )
         )
     return Progress(total=len(ids), completed_ids=completed)
+
+
+def enrollments_of(user, in_progress_only=False):
+    """The user's enrollments in live courses, most recently visited first, each with its
+    ``progress``, ``resume_module`` (the last module visited, else the first) and
+    ``certificate_record``; each course with its ``module_count``. Four queries whatever the
+    number of courses (the enrollments, their images' renditions, the live modules, the
+    completions), and one more for the certificates."""
+    enrollments = Enrollment.objects.filter(user=user, course__live=True)
+    if in_progress_only:
+        enrollments = enrollments.filter(completed_at__isnull=True)
+    enrollments = list(
+        enrollments.select_related("course", "course__owner", "course__image", "last_module")
+        .prefetch_related("course__image__renditions")
+        .order_by(F("last_visited_at").desc(nulls_last=True), "-created_at")
+    )
+    courses = [enrollment.course for enrollment in enrollments]
+    by_path = {course.path: course.pk for course in courses}
+    modules = defaultdict(list)  # course id → its live modules, in order
+    if courses:
+        for module in live_modules_under(courses).only("id", "title", "url_path", "path", "depth"):
+            modules[by_path[module.path[: -ModulePage.steplen]]].append(module)
+    module_ids = [module.pk for course_modules in modules.values() for module in course_modules]
+    completed = set()
+    if module_ids:
+        completed = set(
+            ModuleCompletion.objects.filter(user=user, module_id__in=module_ids).values_list(
+                "module_id", flat=True
+            )
+        )
+    certificates = {}
+    if courses and not in_progress_only:
+        certificates = {c.course_id: c for c in Certificate.objects.filter(user=user)}
+    for enrollment in enrollments:
+        course_modules = modules.get(enrollment.course_id, [])
+        enrollment.course.module_count = len(course_modules)
+        last = enrollment.last_module
+        enrollment.resume_module = (
+            last if last is not None and last.live else next(iter(course_modules), None)
+        )
+        enrollment.progress = Progress(
+            total=len(course_modules),
+            completed_ids={m.pk for m in course_modules if m.pk in completed},
+        )
+        enrollment.certificate_record = certificates.get(enrollment.course_id)
+    return enrollments
 
 
 def course_progress(user, course):
@@ -191,9 +239,10 @@ def standing(user, module, block_id, quiz):
 def submit_quiz(user, module, block_id, data):
     """Grade and store one attempt; passing the module's last quiz completes the module.
 
-    Refused (NotAllowed) when the student is not enrolled or has no attempt left; a shuffled
-    quiz's submission must name the attempt its order was drawn for (StaleAttempt otherwise).
-    Two submissions of one attempt store one: the second is a StaleAttempt.
+    Refused (NotAllowed) when the student is not enrolled or has no attempt left; a submission
+    of the quiz as it was before an edit is a QuizChanged; a submission naming another attempt
+    than the next (a shuffled quiz's must name one) is a StaleAttempt, as is the second of two
+    simultaneous submissions.
     """
     quiz = dict(quizzes_of(module)).get(block_id)
     if quiz is None:
@@ -203,8 +252,12 @@ def submit_quiz(user, module, block_id, data):
     current = standing(user, module, block_id, quiz)
     if current.closed_reason:
         raise NotAllowed(current.closed_reason)
+    if data.get("quiz") not in (None, quizzes.fingerprint(quiz)):
+        raise quizzes.QuizChanged()
     number = current.next_number
-    if quiz.get("shuffle") and data.get("attempt") != str(number):
+    # A form drawn for an attempt names it (the quiz's own page always does): a second
+    # submission of the same page is refused, whatever the quiz's rules.
+    if data.get("attempt", "" if quiz.get("shuffle") else None) not in (None, str(number)):
         raise quizzes.StaleAttempt()
     order = quizzes.order_for(quiz, user.pk, module.pk, block_id, number)
     answers, results, score = quizzes.grade(quiz, data, order)

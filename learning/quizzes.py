@@ -31,6 +31,8 @@ their options, never which are right); ``review`` and ``answer_key`` give the an
 student as the rule allows and to the course's staff.
 """
 
+import hashlib
+import json
 import random
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -60,6 +62,29 @@ class QuizSubmissionError(ValueError):
     def __init__(self, message, answers=None):
         super().__init__(message)
         self.answers = answers or {}
+
+
+class QuizChanged(QuizSubmissionError):
+    """A submission of the quiz as it was before its instructor changed it."""
+
+    status = 409
+
+    def __init__(self):
+        super().__init__(
+            "The instructor changed this quiz since you opened it: here it is as it is now. "
+            "Please answer again."
+        )
+
+
+def fingerprint(quiz):
+    """A short digest of what a submission is graded against (the questions, as stored, and
+    whether they are shuffled): the form carries it, and a submission of another version of
+    the quiz is refused (QuizChanged)."""
+    questions = quiz.get("questions") or []
+    if hasattr(questions, "stream_block"):
+        questions = questions.stream_block.get_prep_value(questions)
+    text = json.dumps([questions, bool(quiz.get("shuffle"))], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 class StaleAttempt(QuizSubmissionError):
@@ -114,6 +139,11 @@ class Kind:
         """The student's answer, in words."""
         return "" if answer is None else str(answer)
 
+    def fits(self, answer):
+        """Whether a stored answer has this kind's shape (a question's kind may have changed
+        since the attempt)."""
+        return isinstance(answer, str)
+
 
 class ChoiceKind(Kind):
     name, label = "choice", "Choice"
@@ -154,7 +184,12 @@ class ChoiceKind(Kind):
 
     def said(self, question, answer):
         texts = self.options(question)
-        return "; ".join(texts[i] for i in answer or () if i < len(texts))
+        return "; ".join(texts[i] for i in answer or () if 0 <= i < len(texts))
+
+    def fits(self, answer):
+        return isinstance(answer, list) and all(
+            isinstance(i, int) and not isinstance(i, bool) for i in answer
+        )
 
 
 class TrueFalseKind(Kind):
@@ -183,6 +218,9 @@ class TrueFalseKind(Kind):
 
     def said(self, question, answer):
         return self.WORDS.get(answer, "")
+
+    def fits(self, answer):
+        return isinstance(answer, str) and answer in self.WORDS
 
 
 class TextKind(Kind):
@@ -225,15 +263,31 @@ class NumberKind(Kind):
             number = Decimal(text)
         except (InvalidOperation, ValueError):
             number = None
-        if number is None or not number.is_finite() or len(text) > 40:
+        # Digits and a sane exponent only: 1e999999999 is finite, and would overflow the
+        # subtraction that grades it.
+        if (
+            number is None
+            or not number.is_finite()
+            or len(text) > 40
+            or abs(number.adjusted()) > 30
+        ):
             raise NotANumber(value)
         return value, str(number)
+
+    def fits(self, answer):
+        try:
+            return isinstance(answer, str) and Decimal(answer).is_finite()
+        except (InvalidOperation, ValueError):
+            return False
 
     def is_right(self, question, answer):
         if answer is None or question.get("answer") is None:
             return False
         tolerance = abs(Decimal(question.get("tolerance") or 0))
-        return abs(Decimal(answer) - Decimal(question["answer"])) <= tolerance
+        try:
+            return abs(Decimal(answer) - Decimal(question["answer"])) <= tolerance
+        except ArithmeticError:
+            return False
 
     def key(self, question):
         unit = f" {question['unit']}" if question.get("unit") else ""
@@ -294,8 +348,13 @@ class MatchingKind(Kind):
     def said(self, question, answer):
         matches = self.options(question)
         return "; ".join(
-            f"{pair['item']} → {matches[at] if at is not None and at < len(matches) else '—'}"
+            f"{pair['item']} → {matches[at] if at is not None and 0 <= at < len(matches) else '—'}"
             for pair, at in zip(question["pairs"], answer or (), strict=False)
+        )
+
+    def fits(self, answer):
+        return isinstance(answer, list) and all(
+            at is None or (isinstance(at, int) and not isinstance(at, bool)) for at in answer
         )
 
 
@@ -421,6 +480,8 @@ def review(quiz, answers, results, reveal):
     reviewed = []
     for number, (kind, question) in enumerate(questions_of(quiz), start=1):
         answer = answers.get(str(number))
+        if not kind.fits(answer):
+            answer = None  # given to a question of another kind, since changed
         entry = {
             "number": number,
             "kind": kind.name,
@@ -543,3 +604,34 @@ def rules_summary(quiz):
     if quiz.get("shuffle"):
         parts.append("order shuffled")
     return " · ".join(parts)
+
+
+def sample_submission(quiz, order, number, right=True):
+    """A submission of attempt ``number`` in ``order`` (a QueryDict, as the form posts it):
+    every answer right, or every answer wrong. For the demo data and tests."""
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    data["attempt"] = str(number)
+    questions = questions_of(quiz)
+    for position, q in enumerate(order.questions, start=1):
+        kind, question = questions[q]
+        name, options = f"q{position}", order.options[q]
+        if kind.name == "choice":
+            correct = set(kind.correct(question))
+            picks = [at for at, i in enumerate(options) if (i in correct) == right]
+            data.setlist(name, [str(at) for at in (picks if right else picks[:1])])
+        elif kind.name == "true_false":
+            data[name] = (
+                question["answer"] if right else {"true": "false"}.get(question["answer"], "true")
+            )
+        elif kind.name == "text":
+            data[name] = question["accepted_answers"][0] if right else "(no idea)"
+        elif kind.name == "number":
+            off = 0 if right else abs(Decimal(question.get("tolerance") or 0)) + 1
+            data[name] = str(Decimal(question["answer"]) + off)
+        elif kind.name == "matching":
+            count = len(question["pairs"])
+            for i in range(count):
+                data[f"{name}-{i + 1}"] = str(options.index(i if right else (i + 1) % count))
+    return data

@@ -8,12 +8,24 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.formats import date_format
 from django.utils.safestring import mark_safe
-from django.utils.timezone import template_localtime
+from django.utils.timesince import timesince
+from django.utils.timezone import now, template_localtime
 from django.utils.translation import get_language
 
 from core.sites import site_for
 
 register = template.Library()
+
+
+@register.filter
+def ago(moment):
+    """How long ago, in words: "just now" within the minute, else "3 hours ago" (Django's
+    timesince, which would say "0 minutes")."""
+    if not isinstance(moment, datetime.datetime):
+        return ""
+    if now() - moment < datetime.timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
 
 
 @register.filter

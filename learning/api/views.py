@@ -18,8 +18,8 @@ from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import PageViewRestriction
 
 from core import kept as page_cache
-from learning import gradebook
-from learning.access import can_study, is_course_staff
+from learning import access, gradebook
+from learning.access import can_study
 from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.caching import CachedReadMixin
 from learning.api.filters import with_safe_search
@@ -235,8 +235,17 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
         ``limit`` (1–500, default 100) and ``offset`` page through the students by name;
         ``completion`` (completed, in_progress, not_started) and ``inactive_days`` filter."""
         self._require_user(request)
-        course = self.get_object()
-        if not is_course_staff(request.user, course):
+        # Who sees it, as in the admin's gradebook: those who see learner data, for the courses
+        # in their scope (drafts included); 403 for a course anyone may see, else 404.
+        user = request.user
+        scope = (
+            access.courses_in_admin_scope(user)
+            if access.may_see_learner_data(user)
+            else CoursePage.objects.none()
+        )
+        course = scope.filter(pk=pk).first()
+        if course is None:
+            self.get_object()  # 404 unless the course is public
             raise PermissionDenied("Only this course's instructor and editors see its gradebook.")
         unknown = set(request.GET) - self.GRADEBOOK_PARAMETERS
         if unknown:

@@ -42,7 +42,7 @@ class QuizAttempt(models.Model):
         "learning.ModulePage", on_delete=models.CASCADE, related_name="quiz_attempts"
     )
     block_id = models.CharField(max_length=64, db_index=True)
-    number = models.PositiveSmallIntegerField(
+    number = models.PositiveIntegerField(
         default=1, help_text="The student's first, second, ... attempt at this quiz."
     )
     quiz_title = models.CharField(max_length=255)

@@ -238,3 +238,19 @@ def test_the_api_gradebook_is_refused_to_everyone_else(
 
 def test_editors_read_any_courses_gradebook_through_the_api(client, editor, course, people):
     assert client.get(api_url(course), **basic(editor)).json()["meta"]["total_count"] == 3
+
+
+def test_the_api_and_the_admin_agree_on_who_sees_a_gradebook(client, instructor, course, people):
+    instructor.groups.clear()  # still the course's owner, no longer an instructor
+    client.force_login(instructor)
+    assert client.get(gradebook_url(course)).status_code in (302, 403)
+    client.logout()
+    assert client.get(api_url(course), **basic(instructor)).status_code == 403
+
+
+def test_a_draft_courses_gradebook_is_open_to_its_instructor(client, instructor, course, people):
+    course.unpublish()
+    client.force_login(instructor)
+    assert client.get(gradebook_url(course)).status_code == 200
+    client.logout()
+    assert client.get(api_url(course), **basic(instructor)).json()["meta"]["total_count"] == 3

@@ -54,9 +54,10 @@ def test_load_demo_creates_subjects_courses_from_two_instructors_and_users(demo)
     owners = set(courses.values_list("owner__username", flat=True))
     assert owners == {"instructor", "instructor2"}
     users = get_user_model().objects.in_bulk(
-        ["admin", "editor", "instructor", "instructor2", "student"], field_name="username"
+        ["admin", "editor", "instructor", "instructor2", "student", "classmate"],
+        field_name="username",
     )
-    assert len(users) == 5
+    assert len(users) == 6
     assert users["admin"].is_superuser
     assert users["editor"].groups.filter(name="Editors").exists()
     assert users["instructor2"].groups.filter(name="Instructors").exists()
@@ -98,7 +99,7 @@ def test_demo_module_with_every_block_renders_for_an_enrolled_student(demo, clie
 
     module = ModulePage.objects.get(slug="01-limits-and-continuity")
     student = get_user_model().objects.get(username="student")
-    Enrollment.objects.create(user=student, course=module.get_parent().specific)
+    Enrollment.objects.get_or_create(user=student, course=module.get_parent().specific)
     client.force_login(student)
     response = client.get(module.url)
     assert response.status_code == 200

@@ -207,3 +207,28 @@ def test_quizzes_stored_as_lists_of_choice_questions_still_read_and_grade(studen
     module.save_revision().publish()
     student_client.post(quiz_url(module), {"q1": ["0"], "q2": ["0", "2"]})
     assert latest_attempt().score == 100
+
+
+@pytest.mark.parametrize("given", ["1e999999999", "9e9999999", "-1E+1000000", "1e-40"])
+def test_a_number_beyond_any_sane_size_is_a_400(student_client, mixed_module, given):
+    response = student_client.post(quiz_url(mixed_module), MIXED_RIGHT | {"q4": given})
+    assert response.status_code == 400
+    assert not QuizAttempt.objects.exists()
+
+
+def test_attempts_stay_readable_after_a_question_changes_kind(
+    client, student_client, instructor, mixed_module
+):
+    student_client.post(quiz_url(mixed_module), MIXED_WRONG)
+    attempt = latest_attempt()
+    value = mixed_quiz_value()
+    # Question 1 becomes true or false, 3 a matching one, 5 a short answer.
+    value["questions"][0] = value["questions"][1]
+    value["questions"][2], value["questions"][4] = value["questions"][4], value["questions"][2]
+    mixed_module.body = [{"type": "quiz", "id": QUIZ_ID, "value": value}]
+    mixed_module.save_revision().publish()
+    url = reverse("learning:quiz_attempt", args=(attempt.pk,))
+    assert student_client.get(url).status_code == 200
+    client.force_login(instructor)
+    page = reverse("learning_gradebook_student", args=(mixed_module.course.pk, attempt.user_id))
+    assert client.get(page).status_code == 200

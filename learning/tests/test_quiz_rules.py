@@ -297,3 +297,48 @@ def test_the_api_gives_the_rules_and_never_the_answers(client, enrolled_student,
     assert rules == {"attempts_allowed": 3, "show_answers": "passed", "shuffle": True}
     assert not any(secret in response.content.decode() for secret in SECRETS)
     assert "correct" not in response.content.decode()
+
+
+# --- found by review: stale pages, edits in between, long histories ---------------------------
+def test_a_second_submission_of_the_same_page_is_409_whatever_the_rules(student_client, module):
+    publish_quiz(module, attempts_allowed=2, show_answers="last_attempt")
+    page = student_client.get(quiz_url(module)).content.decode()
+    assert 'name="attempt" value="1"' in page
+    first = student_client.post(quiz_url(module), WRONG | {"attempt": "1"})
+    again = student_client.post(quiz_url(module), WRONG | {"attempt": "1"})
+    assert (first.status_code, again.status_code) == (302, 409)
+    assert QuizAttempt.objects.count() == 1
+    assert "It shrinks towards zero." not in attempt_page(student_client)  # one attempt left
+
+
+def test_a_submission_of_the_quiz_before_an_edit_is_409_and_stores_nothing(student_client, module):
+    publish_quiz(module)
+    page = student_client.get(quiz_url(module)).content.decode()
+    version = re.search(r'name="quiz" value="(\w+)"', page).group(1)
+    value = quiz_value()
+    value["questions"][0]["choices"].reverse()  # the right answer moves
+    module.body = [{"type": "quiz", "id": QUIZ_ID, "value": value}]
+    module.save_revision().publish()
+    response = student_client.post(quiz_url(module), RIGHT | {"quiz": version})
+    assert response.status_code == 409
+    assert "changed this quiz since you opened it" in response.content.decode()
+    assert not QuizAttempt.objects.exists()
+
+
+def test_attempts_are_numbered_beyond_a_small_integer(student_client, enrolled_student, module):
+    publish_quiz(module)
+    QuizAttempt.objects.create(
+        user=enrolled_student, module=module, block_id=QUIZ_ID, number=40_000,
+        quiz_title="Limits quiz", answers={}, results=[], score=0, pass_mark=100, passed=False,
+    )  # fmt: skip
+    assert student_client.post(quiz_url(module), RIGHT).status_code == 302
+    assert QuizAttempt.objects.order_by("-number").first().number == 40_001
+
+
+@pytest.mark.parametrize("rules", [{"show_answers": "passed"}, {"show_answers": "never"}])
+def test_a_quiz_that_can_close_or_hide_its_answers_is_taken_on_its_own_page(
+    student_client, module, rules
+):
+    publish_quiz(module, **rules)
+    html = student_client.get(module.url).content.decode()
+    assert "Take the quiz" in html and 'name="q1"' not in html

@@ -13,18 +13,16 @@ from django.views.decorators.http import require_http_methods
 
 from core import kept as page_cache
 from core.cache import mark_public
+from learning import progress
 from learning.models import (
-    Certificate,
     CoursePage,
     Enrollment,
     ModulePage,
     SubjectPage,
     annotate_module_counts,
-    live_modules_under,
     with_live_parent,
 )
 from learning.models.pages import private_pages_q
-from learning.progress import progress_for_courses
 
 CATALOG_PAGE_SIZE = 12
 
@@ -70,27 +68,8 @@ def leave(request, course_id):
 
 @login_required
 def my_learning(request):
-    enrollments = list(
-        Enrollment.objects.filter(user=request.user, course__live=True)
-        .select_related("course", "course__owner", "course__image", "last_module")
-        .prefetch_related("course__image__renditions")
-        .order_by("-last_visited_at", "-created_at")
-    )
-    courses = [enrollment.course for enrollment in enrollments]
-    annotate_module_counts(courses)
-    first_modules = _first_live_modules(courses)
-    progress_by_course = progress_for_courses(request.user, courses)
-    certificates = {
-        certificate.course_id: certificate
-        for certificate in Certificate.objects.filter(user=request.user)
-    }
-    for enrollment in enrollments:
-        last = enrollment.last_module
-        enrollment.resume_module = (
-            last if last is not None and last.live else first_modules.get(enrollment.course_id)
-        )
-        enrollment.progress = progress_by_course[enrollment.course_id]
-        enrollment.certificate_record = certificates.get(enrollment.course_id)
+    enrollments = progress.enrollments_of(request.user)
+    certificates = [e.certificate_record for e in enrollments if e.certificate_record]
     return TemplateResponse(
         request,
         "learning/my_learning.html",
@@ -98,21 +77,9 @@ def my_learning(request):
             "enrollments": enrollments,
             "in_progress": [e for e in enrollments if not e.completed_at],
             "completed": [e for e in enrollments if e.completed_at],
-            "certificates": list(certificates.values()),
+            "certificates": certificates,
         },
     )
-
-
-def _first_live_modules(courses):
-    """Each course's first live module, in one query."""
-    if not courses:
-        return {}
-    by_path = {course.path: course.pk for course in courses}
-    first = {}
-    modules = live_modules_under(courses).only("id", "title", "url_path", "path", "depth")
-    for module in modules:
-        first.setdefault(by_path[module.path[: -ModulePage.steplen]], module)
-    return first
 
 
 #: The query-string parameters the catalogue reads.

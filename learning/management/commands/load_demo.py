@@ -6,6 +6,7 @@ when missing, so running it again changes nothing.
 
 import io
 import json
+from datetime import timedelta
 
 from django.apps import apps as global_apps
 from django.conf import settings
@@ -15,13 +16,14 @@ from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Collection, Site
 
-from learning import demo_content, demo_media
-from learning.models import CoursePage, ModulePage, SubjectPage
+from learning import demo_content, demo_media, progress, quizzes
+from learning.models import CoursePage, Enrollment, ModulePage, SubjectPage
 from learning.roles import grant_roles
 
 HOME_INTRO = (
@@ -52,6 +54,7 @@ class Command(BaseCommand):
             media = self.load_shared_media()
             for subject_data in demo_content.SUBJECTS:
                 self.load_subject(home, subject_data, users, media)
+            self.load_learners(users)
         password_note = (
             "from DEMO_PASSWORD" if settings.DEMO_PASSWORD != "learn-wagtail-2026" else "default"
         )
@@ -212,6 +215,42 @@ class Command(BaseCommand):
         elif number == 1 or is_last:
             blocks.append({"type": "quiz", "value": demo_content.module_quiz(course.title, title)})
         return json.dumps(blocks)
+
+    # --- learners ----------------------------------------------------------------------------
+    def load_learners(self, users):
+        """The demo students' enrollments and progress in Calculus (demo_content), made once
+        through the same rules as a student's own clicks (learning.progress)."""
+        course = CoursePage.objects.filter(slug="calculus-from-scratch").first()
+        if course is None:
+            return
+        modules = list(ModulePage.objects.child_of(course).live().order_by("path"))
+        now = timezone.now()
+        for username, completed, failed, days_away in demo_content.CALCULUS_LEARNERS:
+            user = users[username]
+            enrollment, created = Enrollment.objects.get_or_create(
+                user=user, course=course, defaults={"created_at": now - timedelta(days=30)}
+            )
+            if not created:
+                continue
+            self.created += 1
+            graded = modules[1] if len(modules) > 1 else None
+            for _ in range(failed if graded else 0):
+                self.answer_quizzes(user, graded, right=False)
+            for module in modules[:completed]:
+                self.answer_quizzes(user, module, right=True)
+                progress.complete_module(user, module)
+            last = modules[min(completed, len(modules) - 1)] if modules and completed else None
+            Enrollment.objects.filter(pk=enrollment.pk).update(
+                last_module=last,
+                last_visited_at=now - timedelta(days=days_away) if last else None,
+            )
+
+    def answer_quizzes(self, user, module, right):
+        for block_id, quiz in progress.quizzes_of(module):
+            number = progress.standing(user, module, block_id, quiz).next_number
+            order = quizzes.order_for(quiz, user.pk, module.pk, block_id, number)
+            submission = quizzes.sample_submission(quiz, order, number, right=right)
+            progress.submit_quiz(user, module, block_id, submission)
 
     # --- media -------------------------------------------------------------------------------
     def load_shared_media(self):
