@@ -77,13 +77,11 @@ class QuizChanged(QuizSubmissionError):
 
 
 def fingerprint(quiz):
-    """A short digest of what a submission is graded against (the questions, as stored, and
-    whether they are shuffled): the form carries it, and a submission of another version of
-    the quiz is refused (QuizChanged)."""
-    questions = quiz.get("questions") or []
-    if hasattr(questions, "stream_block"):
-        questions = questions.stream_block.get_prep_value(questions)
-    text = json.dumps([questions, bool(quiz.get("shuffle"))], sort_keys=True, default=str)
+    """A short digest of what a submission is graded against (each question as its answer key
+    reads, and whether they are shuffled): the form carries it, and a submission of another
+    version of the quiz is refused (QuizChanged). From the questions' meaning, not their
+    stored form, so that a quiz read from a kept module body agrees with one read afresh."""
+    text = json.dumps([answer_key(quiz), bool(quiz.get("shuffle"))], sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 

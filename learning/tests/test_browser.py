@@ -153,7 +153,7 @@ class Tab:
     def path(self):
         return urlsplit(self.page.url).path
 
-    def check(self, label, status=200):
+    def check(self, label, status=200, within=None):
         """No console errors since the last check, and no WCAG 2.1 A/AA violation, on this page.
 
         Chromium reports a page served with an error status as a failed resource: for a page
@@ -164,11 +164,12 @@ class Tab:
             self.page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
         # iframes: false keeps axe out of the (blocked) third-party player; the <iframe> element
         # itself, its title included, is still checked.
+        # ``within``: a selector, for pages whose frame is not ours (the Wagtail admin's).
         results = self.page.evaluate(
-            """tags => axe.run(document, {
+            """([tags, within]) => axe.run(within ? {include: [within]} : document, {
                 runOnly: {type: "tag", values: tags}, iframes: false, resultTypes: ["violations"]
             })""",
-            AXE_TAGS,
+            [AXE_TAGS, within],
         )
         violations = [
             {

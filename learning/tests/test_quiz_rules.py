@@ -11,7 +11,14 @@ from wagtail.blocks import StructBlockValidationError
 from learning import quizzes
 from learning.blocks import QuizBlock
 from learning.models import Enrollment, ModuleCompletion, QuizAttempt
-from learning.tests.quiz_data import QUIZ_ID, RIGHT, WRONG, quiz_value
+from learning.tests.quiz_data import (
+    MIXED_WRONG,
+    QUIZ_ID,
+    RIGHT,
+    WRONG,
+    mixed_quiz_value,
+    quiz_value,
+)
 from learning.tests.test_api import basic
 
 pytestmark = pytest.mark.django_db
@@ -342,3 +349,18 @@ def test_a_quiz_that_can_close_or_hide_its_answers_is_taken_on_its_own_page(
     publish_quiz(module, **rules)
     html = student_client.get(module.url).content.decode()
     assert "Take the quiz" in html and 'name="q1"' not in html
+
+
+@pytest.mark.parametrize("cache", ["off", "on"])
+def test_the_forms_version_is_the_one_the_server_grades(student_client, module, cache, request):
+    """The module's form is kept for everyone with the page cache on; the quiz page is not:
+    both name the version the server grades, so an unchanged quiz is never refused."""
+    if cache == "on":
+        request.getfixturevalue("page_cache_on")
+    module.body = [{"type": "quiz", "id": QUIZ_ID, "value": mixed_quiz_value()}]
+    module.save_revision().publish()
+    for url in (module.url, module.url, quiz_url(module)):  # the module twice: kept, then reused
+        page = student_client.get(url).content.decode()
+        version = re.search(r'name="quiz" value="(\w+)"', page).group(1)
+        response = student_client.post(quiz_url(module), MIXED_WRONG | {"quiz": version})
+        assert response.status_code == 302, url
