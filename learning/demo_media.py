@@ -14,8 +14,9 @@ from PIL import Image, ImageDraw, ImageFont
 SAMPLE_VIDEO = Path(__file__).resolve().parent / "demo_files" / "sample-clip.webm"
 
 
-def cover_image(title, palette, seed=0, size=(1600, 900)):
-    """A PNG cover: a diagonal gradient, soft geometric shapes and the title."""
+def cover_image(palette, seed=0, size=(1600, 900)):
+    """A PNG cover: a diagonal gradient and soft geometric shapes, drawn from ``seed``. No
+    text: the page sets the title beside it, and a thumbnail's crop would cut it."""
     width, height = size
     start, end = palette
     image = Image.new("RGB", size)
@@ -36,13 +37,6 @@ def cover_image(title, palette, seed=0, size=(1600, 900)):
             fill=(255, 255, 255, 28 + (index * 9) % 40),
         )
     image = Image.alpha_composite(image.convert("RGBA"), overlay).convert("RGB")
-    draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=88)
-    box = draw.textbbox((0, 0), title, font=font)
-    text_width = box[2] - box[0]
-    if text_width > width * 0.85:
-        font = ImageFont.load_default(size=int(88 * width * 0.85 / text_width))
-    draw.text((width * 0.07, height * 0.68), title, font=font, fill=(255, 255, 255))
     return _png_bytes(image)
 
 

@@ -4,6 +4,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, PageViewRestriction, Site
+from wagtail.search import index
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from core import cache
@@ -26,6 +27,11 @@ def user_saved(instance, created=False, **kwargs):
     instance.shown_as_saved = shown
     if changed:
         cache.bump()
+        # The catalogue finds courses by their instructor's name: index them again.
+        from learning.models import CoursePage
+
+        for course in CoursePage.objects.filter(owner=instance):
+            index.insert_or_update_object(course)
 
 
 def connect():

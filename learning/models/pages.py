@@ -343,6 +343,16 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     search_fields = Page.search_fields + [
         index.SearchField("overview"),
         index.FilterField("level"),
+        # Found by its instructor's name too ("newton"), and by its beginning ("new").
+        index.RelatedFields(
+            "owner",
+            [
+                index.SearchField("first_name"),
+                index.SearchField("last_name"),
+                index.AutocompleteField("first_name"),
+                index.AutocompleteField("last_name"),
+            ],
+        ),
     ]
 
     parent_page_types = ["learning.SubjectPage"]

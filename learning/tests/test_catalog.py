@@ -136,3 +136,27 @@ def test_catalog_queries_stay_flat_as_courses_grow(
     with django_assert_max_num_queries(25) as many:
         client.get(URL)
     assert len(many) == len(few)
+
+
+@pytest.mark.parametrize("query", ["calc", "Calcu", "CALCULU"])
+def test_search_finds_a_course_by_the_beginning_of_a_word(client, catalogue, query):
+    assert titles(client.get(URL, {"q": query})) == ["Calculus"]
+
+
+def test_search_finds_a_course_by_its_instructors_name(client, catalogue, instructor):
+    instructor.first_name, instructor.last_name = "Isaac", "Newtonian"
+    instructor.save()  # the instructor's courses are indexed again
+    assert titles(client.get(URL, {"q": "Newtonian"})) == ["Calculus"]
+    assert titles(client.get(URL, {"q": "isaac newt"})) == ["Calculus"]
+    assert titles(client.get(URL, {"q": "Newtonian optics"})) == []
+
+
+def test_search_tolerates_a_typo_on_postgresql(client, catalogue):
+    from django.db import connection
+
+    found = titles(client.get(URL, {"q": "calculs"}))
+    if connection.vendor == "postgresql":
+        assert found == ["Calculus"]
+    else:  # SQLite's full-text search has no fuzzy matching: nothing, and no error
+        assert found == []
+    assert titles(client.get(URL, {"q": "zzqxw"})) == []

@@ -129,3 +129,14 @@ def test_catalogue_cards_follow_a_heading_of_the_level_above(client, course):
     levels = [int(level) for level in re.findall(r"<h([1-6])", html)]
     assert levels[:3] == [1, 2, 3]
     assert all(b - a <= 1 for a, b in zip(levels, levels[1:], strict=False))
+
+
+def test_a_course_without_an_image_gets_a_placeholder_not_a_blank(client, course, module):
+    assert course.image is None
+    card = client.get("/catalog/").content.decode()
+    assert (
+        '<div class="card__image card__image--empty" aria-hidden="true"><span>C</span></div>'
+        in card
+    )
+    page = client.get(course.url).content.decode()
+    assert 'class="course__image course__image--empty" aria-hidden="true"><span>C</span>' in page

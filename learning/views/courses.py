@@ -1,18 +1,21 @@
 """Student-facing views: enroll, leave a course, "My learning" and the course catalogue."""
 
 import hashlib
+import logging
 from collections import defaultdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, NotSupportedError, connection, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
+from wagtail.search.query import Fuzzy
 
 from core import kept as page_cache
 from core.cache import mark_public
+from core.search import search_text
 from learning import progress
 from learning.models import (
     CoursePage,
@@ -23,6 +26,8 @@ from learning.models import (
     with_live_parent,
 )
 from learning.models.pages import private_pages_q
+
+logger = logging.getLogger(__name__)
 
 CATALOG_PAGE_SIZE = 12
 
@@ -174,27 +179,53 @@ def _catalog_context(request):
 
 
 def _search_course_ids(query, private):
-    """Course ids matching the query in their own text or in one of their live modules.
+    """Course ids matching the query in their own text, their instructor's name or one of their
+    live modules; then courses whose title or instructor's name begins with the query's last
+    word ("calc" finds Calculus); and, on PostgreSQL, when nothing matched, courses whose words
+    are close to it ("calculs": modelsearch's trigram search, with pg_trgm).
 
     Only ids leave this function: module text is searched, never shown, so a search cannot
     reveal what a module says to someone who may not read it.
     """
     ranked = []
     seen = set()
-    for course in CoursePage.objects.live().exclude(private).search(query, operator="and")[:500]:
-        if course.pk not in seen:
-            seen.add(course.pk)
-            ranked.append(course.pk)
+
+    def add(pks):
+        for pk in pks:
+            if pk not in seen:
+                seen.add(pk)
+                ranked.append(pk)
+
+    courses = CoursePage.objects.live().exclude(private)
+    add(course.pk for course in courses.search(query, operator="and")[:500])
     module_paths = defaultdict(int)
     step = ModulePage.steplen
     modules = ModulePage.objects.live().exclude(private).defer_streamfields()
     for module in modules.search(query, operator="and")[:2000]:
         module_paths[module.path[:-step]] += 1
     if module_paths:
-        for pk in CoursePage.objects.filter(path__in=list(module_paths)).values_list(
-            "pk", flat=True
-        ):
-            if pk not in seen:
-                seen.add(pk)
-                ranked.append(pk)
+        add(CoursePage.objects.filter(path__in=list(module_paths)).values_list("pk", flat=True))
+    add(course.pk for course in courses.autocomplete(query, operator="and")[:500])
+    if not ranked:
+        add(fuzzy_course_ids(courses, query))
     return ranked
+
+
+def fuzzy_course_ids(courses, query):
+    """Courses with a word close to each of the query's, on PostgreSQL with pg_trgm (migration
+    learning 0010); none elsewhere, or where the extension could not be created."""
+    text = search_text(query)
+    if connection.vendor != "postgresql" or text is None:
+        return []
+    # Every word close to one of the course's: a word each (up to five), their courses in common.
+    words = [word for word in text.split() if any(c.isalnum() for c in word)][:5]
+    try:
+        with transaction.atomic():  # a failed query must not break the request's transaction
+            found = None
+            for word in words:
+                pks = [course.pk for course in courses.search(Fuzzy(word))[:100]]
+                found = pks if found is None else [pk for pk in found if pk in set(pks)]
+            return found or []
+    except NotSupportedError:
+        logger.warning("Typo-tolerant search is off: PostgreSQL's pg_trgm extension is missing.")
+        return []

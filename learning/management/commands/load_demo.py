@@ -127,7 +127,7 @@ class Command(BaseCommand):
         if course is None:
             cover = self.image(
                 f"Cover: {data['title']}",
-                lambda: demo_media.cover_image(data["title"], palette, seed=index),
+                lambda: demo_media.cover_image(palette, seed=index),
                 owner,
             )
             course = self.publish(
