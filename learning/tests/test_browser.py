@@ -377,6 +377,16 @@ def test_student_fails_a_quiz_retries_passes_completes_the_course_and_opens_the_
     tab.check("the certificate")
     certificate_url = page.url
 
+    # Printed (A4 landscape within 12 mm margins: 1032 x 703 CSS pixels), it is centred alone.
+    page.set_viewport_size({"width": 1032, "height": 703})
+    page.emulate_media(media="print")
+    box = page.locator(".certificate").bounding_box()
+    text = page.locator(".certificate__student").bounding_box()
+    assert abs(box["x"] - (1032 - box["x"] - box["width"])) <= 2, box
+    assert abs(text["x"] + text["width"] / 2 - 516) <= 2, text
+    assert box["height"] <= 703 and page.locator(".site-header").is_hidden()
+    page.emulate_media(media="screen")
+
     # Anyone can verify it: a fresh browser without a session sees the same certificate.
     other = page.context.browser.new_context()
     try:
