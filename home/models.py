@@ -99,10 +99,10 @@ class HomePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         # Lazy: a reader whose page reuses the kept listings ({% kept %}) runs no query.
         context.update(page_cache.lazy_values(listings, ("subjects", "recent_courses")))
         if request.user.is_authenticated:
-            from learning.progress import enrollments_of
+            from learning.progress import continue_learning
 
             # The reader's own: never inside a kept fragment (home_page.html).
-            context["continue_learning"] = enrollments_of(request.user, in_progress_only=True)[
-                : self.continue_count
-            ]
+            context["continue_learning"] = continue_learning(
+                request.user, request, self.continue_count
+            )
         return context

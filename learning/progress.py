@@ -91,17 +91,15 @@ def progress_of_modules(user, modules):
     return Progress(total=len(ids), completed_ids=completed)
 
 
-def enrollments_of(user, in_progress_only=False):
+def enrollments_of(user):
     """The user's enrollments in live courses, most recently visited first, each with its
     ``progress``, ``resume_module`` (the last module visited, else the first) and
     ``certificate_record``; each course with its ``module_count``. Four queries whatever the
     number of courses (the enrollments, their images' renditions, the live modules, the
     completions), and one more for the certificates."""
-    enrollments = Enrollment.objects.filter(user=user, course__live=True)
-    if in_progress_only:
-        enrollments = enrollments.filter(completed_at__isnull=True)
     enrollments = list(
-        enrollments.select_related("course", "course__owner", "course__image", "last_module")
+        Enrollment.objects.filter(user=user, course__live=True)
+        .select_related("course", "course__owner", "course__image", "last_module")
         .prefetch_related("course__image__renditions")
         .order_by(F("last_visited_at").desc(nulls_last=True), "-created_at")
     )
@@ -120,7 +118,7 @@ def enrollments_of(user, in_progress_only=False):
             )
         )
     certificates = {}
-    if courses and not in_progress_only:
+    if courses:
         certificates = {c.course_id: c for c in Certificate.objects.filter(user=user)}
     for enrollment in enrollments:
         course_modules = modules.get(enrollment.course_id, [])
@@ -135,6 +133,53 @@ def enrollments_of(user, in_progress_only=False):
         )
         enrollment.certificate_record = certificates.get(enrollment.course_id)
     return enrollments
+
+
+@dataclass
+class Continuing:
+    """A course in progress, as the home page offers to continue it."""
+
+    course: object
+    progress: Progress
+    resume: object  # the module to open: the last one visited, else the first (ModuleSummary)
+
+
+def continue_learning(user, request, limit=3):
+    """The user's courses in progress, the ones visited last first (at most ``limit``): three
+    small queries (the enrollments, their courses, the completions), the modules of each
+    course from the list kept per process (CoursePage.module_list)."""
+    from learning.models import CoursePage
+
+    rows = list(
+        Enrollment.objects.filter(user=user, completed_at__isnull=True, course__live=True)
+        .order_by(F("last_visited_at").desc(nulls_last=True), "-created_at")
+        .values_list("course_id", "last_module_id")[:limit]
+    )
+    if not rows:
+        return []
+    courses = CoursePage.objects.only(
+        "id", "title", "slug", "url_path", "path", "depth", "live", "locale_id"
+    ).in_bulk([course_id for course_id, _ in rows])
+    modules = {pk: course.module_list(request) for pk, course in courses.items()}
+    done = set(
+        ModuleCompletion.objects.filter(
+            user=user, module_id__in=[m.pk for ms in modules.values() for m in ms]
+        ).values_list("module_id", flat=True)
+    )
+    found = []
+    for course_id, last_module_id in rows:
+        if course_id not in courses:
+            continue
+        course_modules = modules[course_id]
+        resume = next((m for m in course_modules if m.pk == last_module_id), None)
+        found.append(
+            Continuing(
+                courses[course_id],
+                Progress(len(course_modules), {m.pk for m in course_modules if m.pk in done}),
+                resume or next(iter(course_modules), None),
+            )
+        )
+    return found
 
 
 def course_progress(user, course):

@@ -65,7 +65,8 @@ def test_the_home_page_says_where_to_continue(client, home, course, module, stud
     client.force_login(student)
     html = client.get("/").content.decode()
     assert "Continue learning" in html
-    assert f'href="{module.url}">Continue<span class="visually-hidden"> {course.title}' in html
+    assert f'href="{module.url}">Continue: {module.title}<span class="visually-hidden">' in html
+    assert "0 of 1 module complete" in html
     # A completed course is not "in progress"; a visitor and another student see no section.
     Enrollment.objects.filter(pk=enrollment.pk).update(completed_at=timezone.now())
     assert "Continue learning" not in client.get("/").content.decode()
