@@ -164,3 +164,62 @@ def test_malformed_json_bodies_never_get_a_server_error(site, body):
             url, body, content_type="application/json", **basic(site["student"])
         )
         assert_answered(response, url)
+
+
+MIXED_FIELDS = ["q1", "q2", "q3", "q4", "q5-1", "q5-2", "q5-3", "attempt", "quiz", "q5", "q9"]
+
+
+@FIXTURES_ARE_SHARED
+@given(answers=st.dictionaries(st.sampled_from(MIXED_FIELDS), st.lists(HOSTILE, max_size=3)))
+def test_hostile_answers_to_every_kind_of_question_never_get_a_server_error(site, answers):
+    """A quiz of every kind (choice, true or false, text, number, matching), limited and
+    shuffled: whatever is posted, a 4xx or a graded attempt, never a 5xx."""
+    from learning.tests.quiz_data import mixed_quiz_value
+
+    module = site["module"]
+    if not site.get("mixed"):  # once for all the examples (the fixture is shared by them)
+        value = mixed_quiz_value(attempts_allowed=50, shuffle=True)
+        module.body = [{"type": "quiz", "id": QUIZ_ID, "value": value}]
+        module.save_revision().publish()
+        site["mixed"] = True
+    client = Client(raise_request_exception=False)
+    client.force_login(site["student"])
+    url = f"/learn/modules/{module.pk}/quiz/{QUIZ_ID}/"
+    before = QuizAttempt.objects.count()
+    response = client.post(url, answers)
+    assert_answered(response, url)
+    if response.status_code != 302:  # refused: nothing stored
+        assert QuizAttempt.objects.count() == before
+
+
+GRADEBOOK_PARAMETERS = ["q", "completion", "inactive_days", "ordering", "p", "export"]
+GRADEBOOK_API_PARAMETERS = ["limit", "offset", "completion", "inactive_days", "format", "x"]
+
+
+@pytest.mark.parametrize("name", GRADEBOOK_PARAMETERS)
+@FIXTURES_ARE_SHARED
+@given(value=HOSTILE, raw=RAW)
+def test_hostile_gradebook_parameters_never_get_a_server_error(site, instructor, name, value, raw):
+    from django.urls import reverse
+
+    client = Client(raise_request_exception=False)
+    client.force_login(instructor)
+    for view in ("learning_gradebook", "learning_gradebook_results"):
+        path = reverse(view, args=(site["course"].pk,))
+        assert_answered(client.get(path, {name: value}), f"{path}?{name}={value!r}")
+        assert_answered(client.get(f"{path}?{name}={raw}"), f"{path}?{name}={raw}")
+
+
+@pytest.mark.parametrize("name", GRADEBOOK_API_PARAMETERS)
+@FIXTURES_ARE_SHARED
+@given(value=HOSTILE, raw=RAW)
+def test_hostile_gradebook_api_parameters_never_get_a_server_error(
+    site, instructor, name, value, raw
+):
+    from learning.tests.test_api import basic
+
+    client = Client(raise_request_exception=False)
+    path = f"/api/v2/courses/{site['course'].pk}/gradebook/"
+    auth = basic(instructor)
+    assert_answered(client.get(path, {name: value}, **auth), f"{path}?{name}={value!r}")
+    assert_answered(client.get(f"{path}?{name}={raw}", **auth), f"{path}?{name}={raw}")
