@@ -91,18 +91,22 @@ def progress_of_modules(user, modules):
     return Progress(total=len(ids), completed_ids=completed)
 
 
-def enrollments_of(user):
-    """The user's enrollments in live courses, most recently visited first, each with its
-    ``progress``, ``resume_module`` (the last module visited, else the first) and
-    ``certificate_record``; each course with its ``module_count``. Four queries whatever the
-    number of courses (the enrollments, their images' renditions, the live modules, the
-    completions), and one more for the certificates."""
+def enrollments_of(request):
+    """The request's user's enrollments in the courses they may still open, most recently
+    visited first, each with its ``progress``, ``resume_module`` (the last module visited, else
+    the first) and ``certificate_record``; each course with its ``module_count``. Six queries
+    whatever the number of courses (the enrollments, their images' renditions, which courses the
+    request may open, the live modules, the completions, the certificates)."""
+    user = request.user
     enrollments = list(
         Enrollment.objects.filter(user=user, course__live=True)
         .select_related("course", "course__owner", "course__image", "last_module")
         .prefetch_related("course__image__renditions")
         .order_by(F("last_visited_at").desc(nulls_last=True), "-created_at")
     )
+    # Only the courses the student may still open (restricted since, subject unpublished).
+    readable = readable_course_ids(request, {e.course_id for e in enrollments})
+    enrollments = [e for e in enrollments if e.course_id in readable]
     courses = [enrollment.course for enrollment in enrollments]
     by_path = {course.path: course.pk for course in courses}
     modules = defaultdict(list)  # course id → its live modules, in order
@@ -135,6 +139,35 @@ def enrollments_of(user):
     return enrollments
 
 
+def readable_course_ids(request, course_ids):
+    """Of these courses, the ones ``request`` may open: live, under a live subject, and passing
+    every view restriction on them or above them (a password entered, a group joined). Two
+    queries whatever the number of courses."""
+    from wagtail.models import Page, PageViewRestriction
+
+    from learning.models import CoursePage, with_live_parent
+
+    paths = dict(
+        with_live_parent(CoursePage.objects.live().filter(pk__in=list(course_ids))).values_list(
+            "pk", "path"
+        )
+    )
+    step = Page.steplen
+    prefixes = {path[:end] for path in paths.values() for end in range(step, len(path) + 1, step)}
+    restrictions = list(
+        PageViewRestriction.objects.filter(page__path__in=prefixes).select_related("page")
+    )
+    return {
+        pk
+        for pk, path in paths.items()
+        if all(
+            restriction.accept_request(request)
+            for restriction in restrictions
+            if path.startswith(restriction.page.path)
+        )
+    }
+
+
 @dataclass
 class Continuing:
     """A course in progress, as the home page offers to continue it."""
@@ -145,16 +178,23 @@ class Continuing:
 
 
 def continue_learning(user, request, limit=3):
-    """The user's courses in progress, the ones visited last first (at most ``limit``): three
-    small queries (the enrollments, their courses, the completions), the modules of each
-    course from the list kept per process (CoursePage.module_list)."""
+    """The user's courses in progress that they may still open, the ones visited last first (at
+    most ``limit``): five small queries (the enrollments, which of their courses the request may
+    open, their courses, the completions), the modules of each course from the list kept per
+    process (CoursePage.module_list)."""
     from learning.models import CoursePage
 
     rows = list(
         Enrollment.objects.filter(user=user, completed_at__isnull=True, course__live=True)
         .order_by(F("last_visited_at").desc(nulls_last=True), "-created_at")
-        .values_list("course_id", "last_module_id")[:limit]
+        .values_list("course_id", "last_module_id")[: limit * 3]
     )
+    if not rows:
+        return []
+    # A course the student can no longer open (restricted since, its subject unpublished) is
+    # not offered, nor is its title shown.
+    readable = readable_course_ids(request, [course_id for course_id, _ in rows])
+    rows = [row for row in rows if row[0] in readable][:limit]
     if not rows:
         return []
     courses = CoursePage.objects.only(

@@ -133,3 +133,13 @@ def test_calculus_shows_every_kind_of_question_and_a_graded_quiz(demo, client):
         for block_id, _ in quizzes_of(module):
             response = client.get(f"/learn/modules/{module.pk}/quiz/{block_id}/")
             assert response.status_code == 200
+
+
+def test_load_demo_runs_again_after_a_demo_learner_left_and_rejoined(demo):
+    from learning.models import Enrollment, QuizAttempt
+
+    attempts = QuizAttempt.objects.count()
+    Enrollment.objects.filter(user__username="classmate").delete()  # left: attempts stay
+    call_command("load_demo", stdout=io.StringIO())
+    assert Enrollment.objects.filter(user__username="classmate").exists()
+    assert QuizAttempt.objects.count() == attempts  # nothing replayed over what is there

@@ -141,3 +141,38 @@ def test_a_course_without_an_image_gets_a_placeholder_not_a_blank(client, course
     )
     page = client.get(course.url).content.decode()
     assert 'class="course__image course__image--empty" aria-hidden="true"><span>C</span>' in page
+
+
+@pytest.mark.parametrize("change", ["group", "password", "subject unpublished"])
+def test_a_course_the_student_can_no_longer_open_is_not_offered(
+    client, subject, course, module, student, change
+):
+    from django.contrib.auth.models import Group
+    from wagtail.models import PageViewRestriction
+
+    Enrollment.objects.create(user=student, course=course)
+    client.force_login(student)
+    assert course.title in client.get("/").content.decode()
+    if change == "group":
+        restriction = PageViewRestriction.objects.create(
+            page=subject, restriction_type=PageViewRestriction.GROUPS
+        )
+        restriction.groups.add(Group.objects.create(name="Insiders"))
+    elif change == "password":
+        PageViewRestriction.objects.create(
+            page=course, restriction_type=PageViewRestriction.PASSWORD, password="secret"
+        )
+    else:
+        subject.unpublish()
+    for url in ("/", "/learn/"):
+        html = client.get(url).content.decode()
+        assert course.title not in html and module.title not in html, (change, url)
+
+
+def test_a_login_restricted_course_is_still_offered_to_its_student(client, course, module, student):
+    from wagtail.models import PageViewRestriction
+
+    Enrollment.objects.create(user=student, course=course)
+    PageViewRestriction.objects.create(page=course, restriction_type=PageViewRestriction.LOGIN)
+    client.force_login(student)
+    assert "Continue learning" in client.get("/").content.decode()

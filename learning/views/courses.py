@@ -73,7 +73,7 @@ def leave(request, course_id):
 
 @login_required
 def my_learning(request):
-    enrollments = progress.enrollments_of(request.user)
+    enrollments = progress.enrollments_of(request)
     certificates = [e.certificate_record for e in enrollments if e.certificate_record]
     return TemplateResponse(
         request,
