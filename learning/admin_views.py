@@ -72,7 +72,6 @@ class ModuleColumn(Column):
     """A module's cell: done, best score and attempts, linked to the student's page."""
 
     def __init__(self, module, number):
-        self.module = module
         super().__init__(
             f"module_{module.pk}",
             label=f"{number}. {module.title}",
@@ -143,8 +142,7 @@ class GradebookView(ReportView):
 
     def progress(self, row):
         done, total = row.enrollment.done, len(self.modules)
-        percent = round(100 * done / total) if total else 0
-        return f"{done} of {total} ({percent}%)"
+        return f"{done} of {total} ({gradebook.percent(done, total)}%)"
 
     def get_table(self, object_list):
         self.rows = gradebook.rows(object_list, self.modules)
@@ -184,7 +182,7 @@ class GradebookView(ReportView):
             "last_activity": in_viewers_zone(enrollment.last_activity),
             "completed": in_viewers_zone(enrollment.completed_at),
             "modules_done": enrollment.done,
-            "percent": round(100 * enrollment.done / total) if total else 0,
+            "percent": gradebook.percent(enrollment.done, total),
         }
         for module in self.modules:
             values[f"module_{module.pk}"] = row.cell(module).summary()

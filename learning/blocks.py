@@ -327,6 +327,11 @@ class VideoBlock(ChooserStructBlock):
         value_class = VideoValue
 
 
+def refused(field, message):
+    """A StructBlock's validation error on one of its fields."""
+    return blocks.StructBlockValidationError(block_errors={field: ValidationError(message)})
+
+
 class QuizChoiceBlock(blocks.StructBlock):
     text = blocks.CharBlock(max_length=500)
     correct = blocks.BooleanBlock(required=False, help_text="Tick every correct choice.")
@@ -358,12 +363,8 @@ class QuizQuestionBlock(blocks.StructBlock):
     def clean(self, value):
         value = super().clean(value)
         if not any(choice["correct"] for choice in value["choices"]):
-            raise blocks.StructBlockValidationError(
-                block_errors={
-                    "choices": ValidationError(
-                        "Mark at least one choice as correct: a question needs a right answer."
-                    )
-                }
+            raise refused(
+                "choices", "Mark at least one choice as correct: a question needs a right answer."
             )
         return value
 
@@ -441,12 +442,8 @@ class MatchingQuestionBlock(blocks.StructBlock):
         value = super().clean(value)
         matches = [quizzes.normalized_text(pair["match"]) for pair in value["pairs"]]
         if len(set(matches)) < len(matches):
-            raise blocks.StructBlockValidationError(
-                block_errors={
-                    "pairs": ValidationError(
-                        "Give every item a different match: two alike could not be told apart."
-                    )
-                }
+            raise refused(
+                "pairs", "Give every item a different match: two alike could not be told apart."
             )
         return value
 
@@ -574,12 +571,8 @@ class QuizBlock(blocks.StructBlock):
     def clean(self, value):
         value = super().clean(value)
         if value.get("show_answers") == "last_attempt" and not value.get("attempts_allowed"):
-            raise blocks.StructBlockValidationError(
-                block_errors={
-                    "show_answers": ValidationError(
-                        "Set a number of attempts: with no limit there is no last attempt."
-                    )
-                }
+            raise refused(
+                "show_answers", "Set a number of attempts: with no limit there is no last attempt."
             )
         return value
 

@@ -124,6 +124,10 @@ def rows(enrollment_list, modules):
     ]
 
 
+def percent(done, total):
+    return round(100 * done / total) if total else 0
+
+
 def student_name(user):
     return user.get_full_name() or user.get_username()
 
@@ -141,7 +145,7 @@ def api_rows(course, enrollment_list, modules):
             "completed_at": row.enrollment.completed_at,
             "last_activity": row.enrollment.last_activity,
             "modules_done": row.enrollment.done,
-            "percent": round(100 * row.enrollment.done / len(modules)) if modules else 0,
+            "percent": percent(row.enrollment.done, len(modules)),
             "modules": [
                 {
                     "id": module.pk,
