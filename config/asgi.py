@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP goes to Django, WebSockets to the chat consumers.
+"""ASGI entry point: HTTP goes to Django, WebSockets to the chat and notifications consumers.
 
 WebSocket connections must come from an allowed host (Origin check) and carry the Django
 session, so consumers see ``scope["user"]``.
@@ -18,13 +18,14 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
-from chat.routing import websocket_urlpatterns  # noqa: E402
+from chat.routing import websocket_urlpatterns as chat_routes  # noqa: E402
+from notifications.routing import websocket_urlpatterns as notification_routes  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            AuthMiddlewareStack(URLRouter(chat_routes + notification_routes))
         ),
     }
 )

@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v2/", api_router.urls),
     path("accounts/", include("home.urls")),
     path("chat/", include("chat.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("learning.urls")),
 ]
 

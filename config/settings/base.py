@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "home",
     "learning",
     "chat",
+    "notifications",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -48,6 +49,8 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -176,6 +179,20 @@ PAGE_CACHE_SECONDS = env.integer("PAGE_CACHE_SECONDS", 600 if REDIS_URL else 0)
 # How long a process may use the generation it read before reading it again: a change made
 # in any process is honoured by every other within this time.
 PAGE_CACHE_GENERATION_SECONDS = env.integer("PAGE_CACHE_GENERATION_SECONDS", 5)
+
+# Background tasks (notifications' delivery and e-mails): Django's task framework on the
+# database backend, so a task is stored in the transaction that enqueues it and survives a
+# restart. `manage.py db_worker` runs them (make run, make serve and the compose stack start one).
+#
+# "default" stays immediate: Wagtail enqueues its own tasks there (search and reference index
+# updates, wagtail/tasks.py), which must be done when a publication returns: search finds the
+# page at once, and the reference index says which documents are a module's (their download
+# check, learning/wagtail_hooks.py). Our own tasks name the "background" backend:
+# ``@task(backend="background")``, run by ``manage.py db_worker --backend background``.
+TASKS = {
+    "default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"},
+    "background": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+}
 
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "home.User"
@@ -309,5 +326,6 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "learning": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "chat": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "notifications": {"handlers": ["console"], "level": "INFO", "propagate": False},
     },
 }
