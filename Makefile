@@ -47,8 +47,13 @@ migrate: $(VENV)/.runtime ## Apply database migrations
 demo: migrate ## Load the demo data (idempotent)
 	$(BIN)/python manage.py load_demo
 
-run: migrate ## Set up and serve the demo site on http://127.0.0.1:8000/
+# The task worker (notifications' delivery and e-mails) runs beside the server and stops with it.
+WORKER := manage.py db_worker --backend background --no-reload
+
+run: migrate ## Set up and serve the demo site on http://127.0.0.1:8000/ (with the task worker)
 	$(BIN)/python manage.py load_demo --if-empty
+	@$(BIN)/python $(WORKER) & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 serve: $(VENV)/.runtime ## Production settings on local PostgreSQL + Redis: gunicorn on PORT, daphne for /ws/ on PORT+1.. (scripts/serve.py)

@@ -67,8 +67,9 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
         except Exception:
             logger.warning("Could not leave the notifications group cleanly", exc_info=True)
 
-    async def receive_json(self, content, **kwargs):
-        """Nothing to do: the protocol runs from the server to the client."""
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        """Nothing to do: the protocol runs from the server to the client, and whatever a
+        client sends (even a frame that is not JSON) is ignored rather than decoded."""
 
     async def notification_created(self, event):
         await self.send_json(event["frame"])

@@ -16,6 +16,9 @@ middleware) to a thread. So, on consecutive ports from PORT (default 8000):
   call on one thread per process, so one connection per process is reused instead of one
   opened per chat message, which the bench measured as a large gain in chat latency.
 
+Beside them, one task worker (``manage.py db_worker --backend background``) delivers
+notifications and sends their e-mails; it stops with the servers.
+
 The chat page opens its WebSocket on the page's own host and port, so for the chat to work in
 a browser a proxy in front must send /ws/ to the daphne ports and everything else to PORT, as
 docker/nginx.conf does. SERVE_ARCH=daphne runs the previous single-port layout instead:
@@ -113,6 +116,15 @@ def daphne_command(host, port=None, fd=None):
         "--proxy-headers", "--application-close-timeout", "20",
         "config.asgi:application",
     ]  # fmt: skip
+
+
+def worker_command():
+    """The task worker (notifications' delivery and e-mails, on the database task backend)."""
+    return [PYTHON, str(ROOT / "manage.py"), "db_worker", "--backend", "background", "--no-reload"]
+
+
+def start_worker(env):
+    return subprocess.Popen(worker_command(), env=env, cwd=ROOT, preexec_fn=_die_with_parent)
 
 
 def listening_socket(host, port):
@@ -231,6 +243,8 @@ def main():
     host = env.get("HOST", "127.0.0.1")
     prepare(env)
     children, ports = start(arch, env, host, port, processes, workers)
+    children.append(start_worker(env))
+    print("Task worker: manage.py db_worker --backend background", flush=True)
     if arch == "split":
         print(f"HTTP (gunicorn, {workers} workers): http://{host}:{port}/", flush=True)
         for ws_port in ports["ws"]:
