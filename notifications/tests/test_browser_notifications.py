@@ -7,26 +7,20 @@ axe-core as in learning/tests/test_browser.py (REQUIRE_BROWSER=1 turns a missing
 failure).
 """
 
-import sqlite3
 import subprocess
 import sys
 
 import pytest
-from django.contrib.auth import get_user_model
-from django.db import connection
 
 from chat.tests.live_servers import REDIS_SERVER, REPO, ThrowawayRedis, daphne_servers, server_env
-from learning.tests.test_browser import (
-    CHROMIUM,
-    CHROMIUM_FLAGS,
-    MISSING,
-    PASSWORD,
-    REQUIRE_BROWSER,
-    TIMEOUT_MS,
-    Tab,
-    expect,
-    sync_playwright,
-)
+from chat.tests.test_browser_chat import _database_url as database_url
+from learning.tests import test_browser as shared
+from learning.tests.test_browser import MISSING, PASSWORD, REQUIRE_BROWSER, Tab, expect
+
+# The demo data (and its "outsider", a student enrolled in nothing) and Chromium, as in the
+# site's browser tests.
+demo = shared.demo
+browser = shared.browser
 
 pytestmark = [
     pytest.mark.browser,
@@ -40,32 +34,13 @@ pytestmark = [
 TITLE = "Module 2 is open <b>now</b>"
 
 
-def database_url(tmp_path):
-    if connection.vendor == "postgresql":
-        db = connection.settings_dict
-        password = f":{db['PASSWORD']}" if db["PASSWORD"] else ""
-        host, port = db["HOST"] or "127.0.0.1", db["PORT"] or 5432
-        return f"postgres://{db['USER']}{password}@{host}:{port}/{db['NAME']}"
-    copy = tmp_path / "notifications-browser.sqlite3"
-    connection.ensure_connection()
-    target = sqlite3.connect(copy)
-    try:
-        connection.connection.backup(target)
-    finally:
-        target.close()
-    return f"sqlite:///{copy}"
-
-
 @pytest.fixture
-def server(transactional_db, tmp_path):
-    """daphne and a private Redis on a database holding the reader; yields (origin, env)."""
+def server(demo, tmp_path):
+    """daphne and a private Redis on a copy of the demo data; yields (origin, env)."""
     if MISSING:
         pytest.fail("REQUIRE_BROWSER=1, but browser tests need " + "; ".join(MISSING))
     if REDIS_SERVER is None:
         pytest.skip("redis-server is not installed")
-    get_user_model().objects.create_user(
-        username="reader", email="reader@example.com", password=PASSWORD, first_name="Rea"
-    )
     redis = ThrowawayRedis(tmp_path)
     redis.start()
     env = server_env(database_url(tmp_path), redis.url, "notifications-browser", tmp_path)
@@ -76,24 +51,13 @@ def server(transactional_db, tmp_path):
         redis.stop()
 
 
-@pytest.fixture
-def browser(server):
-    expect.set_options(timeout=TIMEOUT_MS)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_FLAGS
-        )
-        yield chromium
-        chromium.close()
-
-
 def deliver(env):
     """notify() the reader, then run the worker until the queue is empty: both server-side."""
     code = (
         "from django.contrib.auth import get_user_model\n"
         "from notifications.services import notify\n"
-        "reader = get_user_model().objects.get(username='reader')\n"
-        f"notify([reader.pk], kind='module_open', title={TITLE!r}, body='Go on.',"
+        "user = get_user_model().objects.get(username='outsider')\n"
+        f"notify([user.pk], kind='module_open', title={TITLE!r}, body='Go on.',"
         " url='/learn/', key='module_open:2')\n"
     )
     manage = [sys.executable, str(REPO / "manage.py")]
@@ -105,12 +69,13 @@ def deliver(env):
 
 
 def test_a_notification_arrives_live_and_is_read_in_the_centre(server, browser):
+    # ``server`` first: it copies the database before Chromium's event loop starts.
     origin, env = server
     context = browser.new_context(viewport={"width": 1200, "height": 900})
     try:
         tab = Tab(context, origin)
         tab.goto("/accounts/login/")
-        tab.page.get_by_label("Username").fill("reader")
+        tab.page.get_by_label("Username").fill("outsider")
         tab.page.get_by_label("Password").fill(PASSWORD)
         tab.page.get_by_role("button", name="Log in").click()
         page = tab.page
