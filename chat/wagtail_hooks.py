@@ -6,6 +6,7 @@ from chat.models import Message
 from learning import access
 from learning.admin_listing import (
     CourseFilter,
+    CourseScopedAdmin,
     LearnerDataIndexView,
     ReadOnlyLearnerDataPermissions,
 )
@@ -18,8 +19,9 @@ class ModeratorPermissions(ReadOnlyLearnerDataPermissions):
         return access.courses_in_admin_scope(user).filter(pk=obj.course_id).exists()
 
 
-class MessageAdmin(ModelAdmin):
+class MessageAdmin(CourseScopedAdmin, ModelAdmin):
     model = Message
+    related = ("course", "author")
     menu_label = "Chat messages"
     menu_icon = "comment"
     menu_order = 260
@@ -31,19 +33,6 @@ class MessageAdmin(ModelAdmin):
     list_filter = (CourseFilter,)
     search_fields = ("text", "author__username", "author__first_name", "author__last_name")
     ordering = ("-created_at",)
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(course__in=access.courses_in_admin_scope(request.user))
-            .select_related("course", "author")
-        )
-
-    def course_title(self, obj):
-        return obj.course.title
-
-    course_title.short_description = "course"
 
     def author_name(self, obj):
         return obj.author.display_name

@@ -86,3 +86,24 @@ class CourseFilter(SimpleListFilter):
         if course_id is None:
             return queryset.none()
         return queryset.filter(**{self.field: course_id})
+
+
+class CourseScopedAdmin:
+    """A ModelAdmin mixin for rows that belong to a course (``course``): only the rows of the
+    courses in the user's scope, with the ``select_related`` the listing reads, and a "course"
+    column (``course_title``)."""
+
+    related = ("course",)
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .filter(course__in=access.courses_in_admin_scope(request.user))
+            .select_related(*self.related)
+        )
+
+    def course_title(self, obj):
+        return obj.course.title
+
+    course_title.short_description = "course"

@@ -332,3 +332,23 @@ ASSESSED_QUIZZES = {
     ("calculus-from-scratch", 2): DERIVATIVE_QUIZ,
     ("calculus-from-scratch", 3): INTEGRATION_QUIZ,
 }
+
+#: The course structure the demo shows at once (load_demo applies it where it is unset):
+#: Linear algebra builds on Calculus; Probability opens its modules in order; in Calculus, the
+#: last module opens 35 days after enrolling (the demo learners enrolled 30 days ago) and the
+#: practice quiz of module 3 is due 34 days after enrolling.
+PREREQUISITES = {"linear-algebra-essentials": ["calculus-from-scratch"]}
+SEQUENTIAL_COURSES = ["probability-for-everyone"]
+MODULE_SCHEDULE = {
+    ("calculus-from-scratch", 4): {"opens_after_days": 35},
+    ("calculus-from-scratch", 3): {"due_after_days": 34},
+}
+ANNOUNCEMENTS = [
+    (
+        "calculus-from-scratch",
+        "instructor",
+        "Live review session on Thursday",
+        "Bring your questions on derivatives: we meet in the course chat on Thursday at 18:00 "
+        "(UTC).\nThe practice quiz of module 3 is due soon: see “My learning”.",
+    ),
+]

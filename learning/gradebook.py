@@ -18,7 +18,9 @@ from django.db.models import Count, F, Max, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from learning import schedule
 from learning.models import Enrollment, ModuleCompletion, QuizAttempt, live_modules_under
+from learning.schedule import ModuleTimes
 
 
 @dataclass
@@ -29,17 +31,34 @@ class Cell:
     best_score: int | None = None
     attempts: int = 0
     passed: bool = False
+    late: bool = False  # passed, but only after the due date
     last_attempt_at: object = None
+    due_at: object = None  # this student's due date (learning.schedule)
+    opens_at: object = None  # this student's opening, when the module has one
 
     @property
     def done(self):
         return self.completed_at is not None
 
+    @property
+    def overdue(self):
+        return self.due_at is not None and not self.passed and schedule.current_time() > self.due_at
+
+    @property
+    def not_open(self):
+        return self.opens_at is not None and schedule.current_time() < self.opens_at
+
     def summary(self):
-        """The cell in a few characters, for the table and the exports: "✓ 80% (2)"."""
+        """The cell in a few characters, for the table and the exports: "✓ 80% (2) late"."""
         parts = ["✓" if self.done else ""]
         if self.attempts:
             parts.append(f"{self.best_score}% ({self.attempts})")
+        if self.late:
+            parts.append("late")
+        elif self.overdue:
+            parts.append("overdue")
+        if self.not_open and not parts[0] and not self.attempts:
+            parts.append(f"opens {self.opens_at:%Y-%m-%d}")
         return " ".join(part for part in parts if part) or "–"
 
 
@@ -49,11 +68,18 @@ class Row:
     cells: dict = field(default_factory=dict)  # module id → Cell
 
     def cell(self, module):
-        return self.cells.get(module.pk) or Cell()
+        """The student's cell at ``module``, with their own opening and due date."""
+        found = self.cells.get(module.pk)
+        if found is None:
+            found = self.cells[module.pk] = Cell()
+        times = ModuleTimes.of(module)
+        found.due_at = times.due_for(self.enrollment.created_at)
+        found.opens_at = times.opening_for(self.enrollment.created_at)
+        return found
 
 
 def modules_of(course):
-    return list(live_modules_under([course]).specific(defer=True))
+    return list(live_modules_under([course]).defer("body"))
 
 
 def enrollments(course, module_ids):
@@ -106,11 +132,13 @@ def rows(enrollment_list, modules):
             count=Count("pk"),
             last=Max("created_at"),
             passes=Count("pk", filter=Q(passed=True)),
+            on_time=Count("pk", filter=Q(passed=True, late=False)),
         )
     ):
         cell = cells.setdefault((row["user_id"], row["module_id"]), Cell())
         cell.best_score, cell.attempts = row["best"], row["count"]
         cell.last_attempt_at, cell.passed = row["last"], row["passes"] > 0
+        cell.late = cell.passed and row["on_time"] == 0
     return [
         Row(
             enrollment,
@@ -154,6 +182,9 @@ def api_rows(course, enrollment_list, modules):
                     "best_score": row.cell(module).best_score,
                     "attempts": row.cell(module).attempts,
                     "last_attempt_at": row.cell(module).last_attempt_at,
+                    "late": row.cell(module).late,
+                    "due_at": row.cell(module).due_at,
+                    "opens_at": row.cell(module).opens_at,
                 }
                 for module in modules
             ],

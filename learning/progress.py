@@ -18,7 +18,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from learning import quizzes
+from learning import quizzes, schedule
 from learning.models import (
     Certificate,
     Enrollment,
@@ -27,10 +27,32 @@ from learning.models import (
     QuizAttempt,
     live_modules_under,
 )
+from learning.schedule import ModuleTimes
 
 
 class NotAllowed(Exception):
     pass
+
+
+def module_state(user, module, enrollment, now=None):
+    """The ``ModuleState`` (learning.schedule) of ``module`` for the student of ``enrollment``:
+    two queries (the course's modules, the student's completions), none for modules that are
+    kept."""
+    course = module.course
+    modules = course.live_modules(user)
+    completed = {summary.pk for summary in modules if summary.completed}
+    return schedule.state_of(course, module.pk, modules, enrollment, completed, now)
+
+
+def refuse_if_locked(user, module, enrollment, now=None):
+    """Raise NotAllowed when ``module`` has not opened for this student (its staff excepted)."""
+    from learning.access import is_course_staff
+
+    if not (module.course.sequential or ModuleTimes.of(module).has_opening):
+        return  # nothing can lock it: no query
+    state = module_state(user, module, enrollment, now)
+    if state.locked and not is_course_staff(user, module.course):
+        raise NotAllowed(schedule.closed_message(state))
 
 
 @dataclass
@@ -269,6 +291,7 @@ def complete_module(user, module):
     enrollment = Enrollment.of(user, course)
     if enrollment is None:
         raise NotAllowed("Enroll in the course to track your progress.")
+    refuse_if_locked(user, module, enrollment)
     missing = {block_id for block_id, _ in quizzes_of(module)} - passed_quiz_ids(user, module)
     if missing:
         raise NotAllowed("Pass this module's quiz to complete it.")
@@ -332,8 +355,10 @@ def submit_quiz(user, module, block_id, data):
     quiz = dict(quizzes_of(module)).get(block_id)
     if quiz is None:
         raise LookupError(block_id)
-    if Enrollment.of(user, module.course) is None:
+    enrollment = Enrollment.of(user, module.course)
+    if enrollment is None:
         raise NotAllowed("Enroll in the course to take its quizzes.")
+    refuse_if_locked(user, module, enrollment)
     current = standing(user, module, block_id, quiz)
     if current.closed_reason:
         raise NotAllowed(current.closed_reason)
@@ -360,6 +385,7 @@ def submit_quiz(user, module, block_id, data):
                 score=score,
                 pass_mark=quiz["pass_mark"],
                 passed=score >= quiz["pass_mark"],
+                late=schedule.is_late(ModuleTimes.of(module), enrollment),
             )
     except IntegrityError:
         raise quizzes.StaleAttempt() from None

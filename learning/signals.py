@@ -53,6 +53,11 @@ def connect():
     m2m_changed.connect(
         cache.bump, sender=PageViewRestriction.groups.through, dispatch_uid="pagecache-pvrg"
     )
+    # Announcements are shown on the course page (its kept shells) to its students.
+    from learning.models import Announcement
+
+    post_save.connect(cache.bump, sender=Announcement, dispatch_uid="pagecache-announcement")
+    post_delete.connect(cache.bump, sender=Announcement, dispatch_uid="pagecache-announcement-d")
     # Sites: their host names and root pages decide which home page a request gets.
     post_save.connect(cache.bump, sender=Site, dispatch_uid="pagecache-site")
     post_delete.connect(cache.bump, sender=Site, dispatch_uid="pagecache-site-delete")

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from learning import views
+from learning.views import calendar
 
 app_name = "learning"
 
@@ -13,5 +14,7 @@ urlpatterns = [
     path("learn/modules/<id:module_id>/quiz/<slug:block_id>/", views.quiz, name="quiz"),
     path("learn/quiz-attempts/<id:attempt_id>/", views.quiz_attempt, name="quiz_attempt"),
     path("learn/certificates/<uuid:certificate_id>/", views.certificate, name="certificate"),
+    path("learn/calendar/<slug:token>.ics", calendar.feed, name="calendar_feed"),
+    path("learn/calendar/", calendar.subscribe, name="calendar"),
     path("catalog/", views.catalog, name="catalog"),
 ]

@@ -12,8 +12,10 @@ from wagtail.admin.menu import MenuItem
 from wagtail_modeladmin.options import ModelAdmin, ModelAdminGroup, modeladmin_register
 
 from learning import access, admin_views
+from learning.admin_announcements import AnnouncementAdmin
 from learning.admin_listing import (
     CourseFilter,
+    CourseScopedAdmin,
     LearnerDataIndexView,
     ReadOnlyLearnerDataPermissions,
 )
@@ -53,8 +55,9 @@ class QuizCourseFilter(CourseFilter):
         return queryset.filter(module__path__startswith=path) if path else queryset.none()
 
 
-class EnrollmentAdmin(ModelAdmin):
+class EnrollmentAdmin(CourseScopedAdmin, ModelAdmin):
     model = Enrollment
+    related = ("user", "course")
     menu_label = "Enrollments"
     menu_icon = "group"
     permission_helper_class = ReadOnlyLearnerDataPermissions
@@ -66,21 +69,8 @@ class EnrollmentAdmin(ModelAdmin):
     export_filename = "enrollments"
     ordering = ("-created_at",)
 
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(course__in=access.courses_in_admin_scope(request.user))
-            .select_related("user", "course")
-        )
-
     def student(self, obj):
         return f"{obj.user.display_name} ({obj.user.username})"
-
-    def course_title(self, obj):
-        return obj.course.title
-
-    course_title.short_description = "course"
 
 
 ATTEMPT_COLUMNS = (
@@ -135,7 +125,7 @@ class LearningGroup(ModelAdminGroup):
     menu_label = "Learning"
     menu_icon = "snippet"
     menu_order = 250
-    items = (EnrollmentAdmin, QuizAttemptAdmin)
+    items = (AnnouncementAdmin, EnrollmentAdmin, QuizAttemptAdmin)
 
     def get_submenu_items(self):
         items = super().get_submenu_items()

@@ -188,19 +188,28 @@ def site_nav(context):
     return mark_safe(kept_html(request, f"nav:{marks}", "includes/site_nav.html", values))  # noqa: S308
 
 
-def module_items(request, template_name, modules, completed_ids=(), current_id=None):
+def module_items(request, template_name, modules, completed_ids=(), current_id=None, states=None):
     """A course's modules as list items, each ``template_name`` rendered with ``module``,
-    ``number``, ``done`` (in ``completed_ids``) and ``current`` (``current_id``).
+    ``number``, ``done`` (in ``completed_ids``), ``current`` (``current_id``) and ``state``
+    (``states[module.pk]``: an object whose ``key`` names all it shows, or None).
 
-    A list is the same for every reader but for the done marks: each item's form is kept
-    (``kept_html``) and a reader's list joins them.
+    A list is the same for every reader but for the done marks and states: each item's form
+    is kept (``kept_html``), named by all of them, and a reader's list joins them.
     """
     store, prefix = _kept_forms(request, template_name)  # asked once for the whole list
+    states = states or {}
     items = []
     for number, module in enumerate(modules, 1):
         done, current = module.pk in completed_ids, module.pk == current_id
-        name = f"{module.pk}:{number}:{done:d}{current:d}"
-        values = {"module": module, "number": number, "done": done, "current": current}
+        state = states.get(module.pk)
+        name = f"{module.pk}:{number}:{done:d}{current:d}:{state.key if state else ''}"
+        values = {
+            "module": module,
+            "number": number,
+            "done": done,
+            "current": current,
+            "state": state,
+        }
         items.append(_kept_form(store, prefix, name, template_name, values))
     return mark_safe("".join(items))  # noqa: S308 (rendered templates)
 

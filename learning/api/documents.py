@@ -9,7 +9,7 @@ is listed to everyone, as it downloads for everyone.
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from wagtail.documents import get_document_model
-from wagtail.models import Page, ReferenceIndex
+from wagtail.models import ReferenceIndex
 
 from learning import access
 from learning.models import CoursePage, Enrollment, ModulePage
@@ -17,14 +17,17 @@ from learning.models import CoursePage, Enrollment, ModulePage
 
 def readable_module_ids(user):
     """Ids, as text like the reference index keeps them, of the modules of the courses this
-    user studies or teaches."""
-    courses = CoursePage.objects.filter(
-        Q(owner=user) | Q(pk__in=Enrollment.objects.for_user(user).values("course_id"))
-    )
+    user studies or teaches, but those that have not opened for them yet."""
+    enrollments = {e.course_id: e for e in Enrollment.objects.for_user(user)}
+    courses = CoursePage.objects.filter(Q(owner=user) | Q(pk__in=list(enrollments)))
     under_any = Q(pk__in=[])
-    for path in courses.values_list("path", flat=True):
-        under_any |= Q(path__startswith=path, depth=len(path) // Page.steplen + 1)
-    return [str(pk) for pk in ModulePage.objects.filter(under_any).values_list("pk", flat=True)]
+    locked = set()  # a student's modules that have not opened yet (learning.schedule)
+    for course in courses:
+        under_any |= Q(path__startswith=course.path, depth=course.depth + 1)
+        if course.owner_id != user.pk:
+            locked |= access.locked_module_ids(user, course, enrollments.get(course.pk))
+    modules = ModulePage.objects.filter(under_any).exclude(pk__in=locked)
+    return [str(pk) for pk in modules.values_list("pk", flat=True)]
 
 
 def listable_documents(queryset, user):

@@ -6,6 +6,7 @@ module pages (learning.access.can_study); no other endpoint exposes them (Module
 """
 
 import hashlib
+from collections import defaultdict
 
 from django.db import IntegrityError, transaction
 from django.urls import path
@@ -13,13 +14,13 @@ from rest_framework import permissions, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from wagtail.api.utils import get_full_url
 from wagtail.api.v2.utils import BadRequestError
 from wagtail.api.v2.views import PagesAPIViewSet
 from wagtail.models import PageViewRestriction
 
 from core import kept as page_cache
-from learning import access, gradebook
-from learning.access import can_study
+from learning import access, calendar, gradebook, prerequisites, schedule
 from learning.api.authentication import AUTHENTICATION_CLASSES
 from learning.api.caching import CachedReadMixin
 from learning.api.filters import with_safe_search
@@ -30,11 +31,13 @@ from learning.blocks import load_bodies
 from learning.models import (
     CoursePage,
     Enrollment,
+    ModuleCompletion,
     ModulePage,
     SubjectPage,
     with_live_parent,
 )
 from learning.models.api_fields import related_data_for
+from learning.models.pages import ModuleSummary, child_url
 from learning.progress import progress_for_courses
 
 
@@ -175,6 +178,23 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
     def enroll(self, request, pk):
         self._require_user(request)
         course = self.get_object()
+        enrolled = Enrollment.objects.filter(user=request.user, course=course).exists()
+        missing = [] if enrolled else prerequisites.missing_prerequisites(request.user, course)
+        if missing:
+            return Response(
+                {
+                    "detail": "Complete the courses this one requires first.",
+                    "missing_prerequisites": [
+                        {
+                            "id": required.pk,
+                            "title": required.title,
+                            "html_url": absolute_page_url(required, request),
+                        }
+                        for required in missing
+                    ],
+                },
+                status=status.HTTP_409_CONFLICT,
+            )
         try:
             with transaction.atomic():
                 _, created = Enrollment.objects.get_or_create(user=request.user, course=course)
@@ -194,18 +214,46 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
     def contents(self, request, pk):
         self._require_user(request)
         course = self.get_object()
-        if not can_study(request.user, course):
+        user = request.user
+        enrollment = Enrollment.of(user, course)
+        staff = enrollment is None and access.is_course_staff(user, course)
+        if enrollment is None and not staff:
             raise PermissionDenied("Enroll in this course to read its contents.")
-        ids = list(
-            ModulePage.objects.child_of(course).live().order_by("path").values_list("pk", flat=True)
+        found = (
+            ModulePage.objects.child_of(course)
+            .live()
+            .order_by("path")
+            .values_list("pk", "title", "slug", "description", *schedule.ModuleTimes.FIELDS)
         )
+        base = course.get_url(request) or ""
+        summaries = {
+            pk: ModuleSummary(
+                pk, title, slug, text, url=child_url(base, slug), times=schedule.ModuleTimes(*t)
+            )
+            for pk, title, slug, text, *t in found
+        }
+        ids = list(summaries)
         # A module's own view restriction (say, to a group) holds here as on the site.
         restrictions = PageViewRestriction.objects.filter(page_id__in=ids)
         refused = {r.page_id for r in restrictions if not r.accept_request(request)}
         visible = [pk for pk in ids if pk not in refused]
+        # A student's modules that have not opened yet are listed, with when they open, and
+        # without their bodies (learning.schedule).
+        completed = set()
+        if enrollment is not None and course.sequential:
+            completed = set(
+                ModuleCompletion.objects.filter(user=user, module_id__in=ids).values_list(
+                    "module_id", flat=True
+                )
+            )
+        states = schedule.module_states(course, list(summaries.values()), enrollment, completed)
+        locked = {pk for pk, state in states.items() if state.locked}
+        if locked and access.is_course_staff(user, course):
+            locked = set()
+        readable = [pk for pk in visible if pk not in locked]
 
         def serialize():
-            modules = list(ModulePage.objects.filter(pk__in=visible).order_by("path"))
+            modules = list(ModulePage.objects.filter(pk__in=readable).order_by("path"))
             load_bodies(modules)  # every module's images and documents in a fixed number of queries
             return [
                 {
@@ -223,9 +271,29 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
 
         # The same for every reader allowed the same modules (the answers of quizzes are never
         # in it): kept until content changes, per host, as the URLs in it are absolute.
-        digest = hashlib.sha256(",".join(map(str, visible)).encode()).hexdigest()[:16]
+        digest = hashlib.sha256(",".join(map(str, readable)).encode()).hexdigest()[:16]
         key = f"api-contents:{course.pk}:{request.scheme}://{request.get_host()}:{digest}"
-        modules = page_cache.shared_value(key, serialize)
+        bodies = {module["id"]: module for module in page_cache.shared_value(key, serialize)}
+        modules = []
+        for pk in visible:
+            state = states.get(pk, schedule.OPEN)
+            summary = summaries.get(pk)
+            if pk in bodies:
+                module = {**bodies[pk], "locked": False}
+            elif summary is None:  # published or unpublished this very moment
+                continue
+            else:
+                module = {
+                    "id": pk,
+                    "title": summary.title,
+                    "slug": summary.slug,
+                    "description": summary.description,
+                    "html_url": get_full_url(request, summary.url) if summary.url else None,
+                    "locked": True,
+                    "body": None,
+                }
+            module.update(schedule_fields(state, pk in locked))
+            modules.append(module)
         return Response({"id": course.pk, "title": course.title, "modules": modules})
 
     GRADEBOOK_PARAMETERS = {"limit", "offset", "completion", "inactive_days", "format"}
@@ -277,6 +345,17 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
         )
 
 
+def schedule_fields(state, locked):
+    """A module's opening and due date in the API, for one reader: ``opens_at`` (a future
+    opening), ``opens_after`` (the module to complete first) and ``due_at``."""
+    after = state.after if locked else None
+    return {
+        "opens_at": state.opens_at if locked else None,
+        "opens_after": {"id": after.pk, "title": after.title} if after is not None else None,
+        "due_at": state.due_at,
+    }
+
+
 def bounded_integer(request, name, default, lowest, highest):
     """A query parameter that must be a whole number within bounds: a 400 otherwise."""
     value = request.GET.get(name)
@@ -301,6 +380,9 @@ class MyEnrollmentsView(APIView):
         )
         courses = [enrollment.course for enrollment in enrollments]
         progress = progress_for_courses(request.user, courses)
+        dates = defaultdict(list)  # the openings and due dates of each course's modules
+        for date in calendar.student_dates(request.user, enrollments, request):
+            dates[date.course.pk].append(calendar.as_api(date))
         return Response(
             {
                 "meta": {"total_count": len(enrollments)},
@@ -318,6 +400,7 @@ class MyEnrollmentsView(APIView):
                             "total_modules": progress[e.course_id].total,
                             "percent": progress[e.course_id].percent,
                         },
+                        "dates": dates[e.course_id],
                     }
                     for e in enrollments
                 ],

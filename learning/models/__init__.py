@@ -1,4 +1,5 @@
-from .enrollment import Enrollment, EnrollmentReminder
+from .announcements import Announcement
+from .enrollment import CalendarFeed, Enrollment, EnrollmentReminder
 from .pages import (
     CoursePage,
     ModulePage,
@@ -10,6 +11,8 @@ from .pages import (
 from .progress import Certificate, ModuleCompletion, QuizAttempt
 
 __all__ = [
+    "Announcement",
+    "CalendarFeed",
     "Certificate",
     "ModuleCompletion",
     "QuizAttempt",

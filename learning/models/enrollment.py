@@ -1,4 +1,6 @@
-"""Who is enrolled in which course, and where they left off."""
+"""Who is enrolled in which course, where they left off, and their calendar feed."""
+
+import secrets
 
 from django.conf import settings
 from django.db import models
@@ -70,3 +72,28 @@ class EnrollmentReminder(models.Model):
 
     def __str__(self):
         return f"Reminder to {self.user} at {self.sent_at:%Y-%m-%d}"
+
+
+def new_feed_token():
+    return secrets.token_urlsafe(24)
+
+
+class CalendarFeed(models.Model):
+    """A student's private calendar (iCalendar) of due dates and openings, at a secret URL.
+
+    The token is the only credential: resetting it makes the old URL answer 404.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token = models.CharField(max_length=64, unique=True, default=new_feed_token)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"Calendar of {self.user}"
+
+    def reset(self):
+        self.token = new_feed_token()
+        self.created_at = timezone.now()
+        self.save(update_fields=["token", "created_at"])

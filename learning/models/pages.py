@@ -15,6 +15,7 @@ from functools import cache, cached_property, partial
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.db import connection, models
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Length, Substr
@@ -26,7 +27,8 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
-from wagtail.admin.panels import FieldPanel, HelpPanel
+from modelcluster.fields import ParentalManyToManyField
+from wagtail.admin.panels import FieldPanel, HelpPanel, MultiFieldPanel
 from wagtail.api import APIField
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
@@ -36,13 +38,15 @@ from core import kept as page_cache
 from core.admin_forms import AdminImageChooser
 from core.sites import site_for
 from core.templatetags import site_tags
-from learning import rows, shells
+from learning import rows, schedule, shells
 from learning.blocks import ModuleBodyBlock, load_bodies
+from learning.forms_admin import CoursePageForm
 from learning.models import api_fields
 from learning.models.body_parts import PERSONAL_BLOCKS, BodyPart, lazy_child, with_reader_quizzes
 from learning.models.enrollment import Enrollment
 from learning.permissions import CoursePermissionsMixin
 from learning.routing import RoutedPageMixin, parent_of, routed_ancestors
+from learning.schedule import NO_TIMES, ModuleTimes
 from learning.shells import Fact
 
 OVERVIEW_FEATURES = ["h2", "h3", "bold", "italic", "ol", "ul", "link"]
@@ -108,9 +112,11 @@ class ModuleSummary:
     set-up of each) and asking each for its URL cost more than the rest of a course page.
     """
 
-    __slots__ = ("pk", "title", "slug", "description", "completed", "url", "completed_by")
+    __slots__ = ("pk", "title", "slug", "description", "completed", "url", "completed_by", "times")
 
-    def __init__(self, pk, title, slug, description, completed=False, *, url, completed_by=None):
+    def __init__(
+        self, pk, title, slug, description, completed=False, *, url, completed_by=None, times=None
+    ):
         self.pk = pk
         self.title = title
         self.slug = slug
@@ -118,6 +124,7 @@ class ModuleSummary:
         self.completed = completed
         self.url = url
         self.completed_by = completed_by
+        self.times = times or NO_TIMES  # its release and due settings (learning.schedule)
 
     @property
     def id(self):
@@ -125,7 +132,9 @@ class ModuleSummary:
 
     def shared(self):
         """The same module without the reader's completion (for a shell, learning.shells)."""
-        return ModuleSummary(self.pk, self.title, self.slug, self.description, url=self.url)
+        return ModuleSummary(
+            self.pk, self.title, self.slug, self.description, url=self.url, times=self.times
+        )
 
     def __repr__(self):
         return f"<ModuleSummary {self.pk}: {self.title}>"
@@ -329,6 +338,17 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         default=1,
         help_text="How many hours a student needs, roughly, to finish the course.",
     )
+    prerequisites = ParentalManyToManyField(
+        "learning.CoursePage",
+        blank=True,
+        related_name="required_by",
+        help_text="Courses a student must have completed before enrolling in this one.",
+    )
+    sequential = models.BooleanField(
+        "modules open in order",
+        default=False,
+        help_text="A module opens for a student once they completed the one before it.",
+    )
 
     content_panels = Page.content_panels + [
         HelpPanel(
@@ -339,6 +359,10 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         FieldPanel("image", widget=AdminImageChooser),
         FieldPanel("level"),
         FieldPanel("duration_hours"),
+        MultiFieldPanel(
+            [FieldPanel("prerequisites"), FieldPanel("sequential")],
+            heading="Course structure",
+        ),
     ]
     search_fields = Page.search_fields + [
         index.SearchField("overview"),
@@ -357,6 +381,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
     parent_page_types = ["learning.SubjectPage"]
     subpage_types = ["learning.ModulePage"]
+    base_form_class = CoursePageForm
 
     keep_children = True  # the modules routing finds, while the generation lasts (learning.routing)
     child_defer = ("body",)  # without their bodies: ModulePage.body_parts keeps those
@@ -417,11 +442,13 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
                 ModulePage.objects.child_of(self)
                 .live()
                 .order_by("path")
-                .values_list("pk", "title", "slug", "description")
+                .values_list("pk", "title", "slug", "description", *ModuleTimes.FIELDS)
             )
             return [
-                ModuleSummary(pk, title, slug, description, url=child_url(base, slug))
-                for pk, title, slug, description in found
+                ModuleSummary(
+                    pk, title, slug, description, url=child_url(base, slug), times=ModuleTimes(*t)
+                )
+                for pk, title, slug, description, *t in found
             ]
 
         current = page_cache.request_generation(request) if request is not None else None
@@ -451,6 +478,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
                 m.pk in done,
                 url=m.url,
                 completed_by=user.pk,
+                times=m.times,
             )
             for m in modules
         ]
@@ -479,6 +507,9 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             "certificate": Fact(context.get("certificate")),
             "resume_module": Fact(context["resume_module"]),
             "is_course_staff": Fact(enrollment is None and context["is_course_staff"]()),
+            "prerequisites": context["prerequisites"],  # the course's own, the same for all
+            "announcements": context["announcements"],  # shown to its students and staff
+            "blocked": Fact(context["blocked"]),
         }
 
     def live_modules_with_bodies(self):
@@ -524,11 +555,53 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             reader.update(resume_url=resume.url, resume_title=resume.title)
         template = "learning/includes/module_list_item.html"
         completed = progress.completed_ids if progress else ()
+        states = None
+        if enrollment is not None:  # a student's locks and due dates (learning.schedule)
+            states = schedule.module_states(self, modules, enrollment, completed)
         reader["module_items"] = partial(
-            site_tags.module_items, request, template, modules, completed
+            site_tags.module_items, request, template, modules, completed, None, states
         )
+        context.update(self.prerequisites_context(request, enrollment, reader))
+        context["announcements"] = SimpleLazyObject(partial(self.latest_announcements, request))
         context["reader"] = shells.reader_values(request, **reader)
         return context
+
+    def latest_announcements(self, request):
+        """The latest announcements (for the course's students and staff only): kept in this
+        process while the generation lasts (posting one bumps it)."""
+        from learning.announcements import latest_of
+
+        current = page_cache.request_generation(request)
+        if not current:
+            return latest_of(self)
+        name = f"announcements:{self.pk}"
+        return page_cache.process_value(name, partial(latest_of, self), current)
+
+    def prerequisites_context(self, request, enrollment, reader):
+        """The courses this one requires (its own values), and for a logged-in reader who is
+        not enrolled, those they have not completed (``missing_prerequisites``: a slot)."""
+        from learning import prerequisites
+
+        def build():
+            return prerequisites.as_links(prerequisites.required_courses(self), request)
+
+        # The same for every reader: kept in this process while the generation lasts.
+        current = page_cache.request_generation(request)
+        name = f"prerequisites:{site_tags.site_key(request)}:{self.pk}"
+        required = page_cache.process_value(name, build, current) if current else build()
+        missing = []
+        if required and enrollment is None and request.user.is_authenticated:
+            missing = prerequisites.as_links(
+                prerequisites.missing_prerequisites(request.user, self), request
+            )
+            reader["missing_prerequisites"] = partial(
+                site_tags.kept_html,
+                request,
+                "missing:" + ",".join(str(course["id"]) for course in missing),
+                "learning/includes/missing_prerequisites.html",
+                {"missing": missing},
+            )
+        return {"prerequisites": required, "blocked": bool(missing)}
 
 
 class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
@@ -538,8 +611,48 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         blank=True, max_length=1000, help_text="One or two sentences shown in the module list."
     )
     body = StreamField(ModuleBodyBlock(), blank=True)
+    opens_at = models.DateTimeField(
+        "opens on",
+        null=True,
+        blank=True,
+        help_text="Students cannot open the module before this moment (staff always can).",
+    )
+    opens_after_days = models.PositiveSmallIntegerField(
+        "opens days after enrolling",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650)],
+        help_text="Drip release: the module opens this many days after each student enrolled.",
+    )
+    due_at = models.DateTimeField(
+        "due on",
+        null=True,
+        blank=True,
+        help_text="When the module's quizzes must be passed; a later pass is recorded as late.",
+    )
+    due_after_days = models.PositiveSmallIntegerField(
+        "due days after enrolling",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(3650)],
+        help_text="The quizzes are due this many days after each student enrolled.",
+    )
 
-    content_panels = Page.content_panels + [FieldPanel("description"), FieldPanel("body")]
+    content_panels = Page.content_panels + [
+        FieldPanel("description"),
+        FieldPanel("body"),
+        MultiFieldPanel(
+            [
+                FieldPanel("opens_at"),
+                FieldPanel("opens_after_days"),
+                FieldPanel("due_at"),
+                FieldPanel("due_after_days"),
+            ],
+            heading="Release and due date",
+            help_text="Leave empty: the module is open as soon as it is published, with no due "
+            "date. A date and a number of days may both be given: the later one counts.",
+        ),
+    ]
     search_fields = Page.search_fields + [
         index.SearchField("description"),
         index.SearchField("body"),
@@ -559,6 +672,14 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
     def course(self):
         return parent_of(self)
 
+    def clean(self):
+        super().clean()
+        due = self.due_at is not None or self.due_after_days is not None
+        if due and not any(block.block_type == "quiz" for block in self.body):
+            message = "Only a module with a quiz can be due: add a quiz, or leave this empty."
+            field = "due_at" if self.due_at is not None else "due_after_days"
+            raise ValidationError({field: message})
+
     def serve(self, request, *args, **kwargs):
         """Modules are for the course's people only (see learning.access)."""
         from learning.access import is_course_staff
@@ -570,8 +691,17 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         # The reader's modules, enrollment and passed quizzes, for get_context too.
         # On the request, not on the page: a shell is rendered with the page (learning.shells).
         request.module_reader = self.course.reader_modules(request.user, request, self)
-        enrollment = request.module_reader[1]
+        modules, enrollment, _ = request.module_reader
         if enrollment is not None:
+            completed = {module.pk for module in modules if module.completed}
+            state = schedule.state_of(self.course, self.pk, modules, enrollment, completed)
+            if state.locked and not is_course_staff(request.user, self.course):
+                return TemplateResponse(
+                    request,
+                    "learning/module_closed.html",
+                    {"page": self.course, "module": self, "course": self.course, "state": state},
+                    status=403,
+                )
             record_visit(enrollment, self)
         elif not is_course_staff(request.user, self.course):
             return TemplateResponse(
@@ -613,6 +743,7 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             "module_completed": Fact(context.get("module_completed")),
             "quizzes_to_pass": Fact(context.get("quizzes_to_pass")),
             "quizzes_passed": Fact(True, **{i: Fact(i in passed_here) for i in quiz_ids}),
+            "due_note": Fact(context.get("due_note")),
         }
 
     def body_parts(self, request):
@@ -701,8 +832,23 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
                 quizzes_to_pass=quiz_ids - passed,
             )
         template = "learning/includes/module_nav_item.html"
+        states = None
+        if enrollment is not None:  # a student's locks (learning.schedule)
+            states = schedule.module_states(course, modules, enrollment, completed)
+            state = states.get(self.pk)
+            if state is not None and state.due_at is not None:
+                context["due_note"] = True
+                values = {
+                    "due_at": state.due_at,
+                    "done": self.pk in completed,
+                    "past": schedule.current_time() > state.due_at,
+                }
+                name = "due:{due_at:%Y%m%d%H%M}:{done:d}{past:d}".format(**values)
+                reader["due_note"] = partial(
+                    site_tags.kept_html, request, name, "learning/includes/due_note.html", values
+                )
         reader["module_items"] = partial(
-            site_tags.module_items, request, template, modules, completed, self.pk
+            site_tags.module_items, request, template, modules, completed, self.pk, states
         )
         context["reader"] = shells.reader_values(request, **reader)
         context.update(

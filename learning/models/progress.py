@@ -56,6 +56,9 @@ class QuizAttempt(models.Model):
     score = models.PositiveSmallIntegerField(help_text="Percentage of questions right.")
     pass_mark = models.PositiveSmallIntegerField()
     passed = models.BooleanField()
+    late = models.BooleanField(
+        default=False, help_text="Submitted after the module's due date for this student."
+    )
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     class Meta:

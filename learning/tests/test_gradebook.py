@@ -207,7 +207,7 @@ def test_the_api_gradebook_for_the_courses_instructor(client, instructor, course
     assert (ada["modules_done"], ada["percent"], ada["completed_at"] is not None) == (2, 100, True)
     assert ada["modules"][0] | {"completed_at": None, "last_attempt_at": None} == {
         "id": data["modules"][0]["id"], "done": True, "completed_at": None, "best_score": 100,
-        "attempts": 1, "last_attempt_at": None,
+        "attempts": 1, "last_attempt_at": None, "late": False, "due_at": None, "opens_at": None,
     }  # fmt: skip
     assert (ben["modules"][0]["best_score"], ben["modules"][0]["attempts"]) == (0, 2)
     assert "password" not in str(data) and "email" not in str(data)

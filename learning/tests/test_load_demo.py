@@ -132,7 +132,26 @@ def test_calculus_shows_every_kind_of_question_and_a_graded_quiz(demo, client):
     for module in ModulePage.objects.child_of(course):
         for block_id, _ in quizzes_of(module):
             response = client.get(f"/learn/modules/{module.pk}/quiz/{block_id}/")
-            assert response.status_code == 200
+            # The last module is dripped: it opens 35 days after enrolling.
+            assert response.status_code == (403 if module.opens_after_days else 200)
+
+
+def test_the_demo_shows_the_course_structure_at_once(demo, client):
+    """A prerequisite, a sequential course, a dripped module, a due date, an announcement."""
+    from learning.models import Announcement
+
+    student = get_user_model().objects.get(username="student")
+    client.force_login(student)
+    algebra = CoursePage.objects.get(slug="linear-algebra-essentials")
+    page = client.get(algebra.url).content.decode()
+    assert "Before you can enroll" in page and "Calculus from scratch" in page
+    assert CoursePage.objects.get(slug="probability-for-everyone").sequential
+    calculus = CoursePage.objects.get(slug="calculus-from-scratch")
+    course_page = client.get(calculus.url).content.decode()
+    assert "Opens on" in course_page and "Live review session" in course_page
+    learning = client.get("/learn/").content.decode()
+    assert "Due in the next 7 days" in learning and "Integration" in learning
+    assert Announcement.objects.filter(course=calculus).count() == 1
 
 
 def test_load_demo_runs_again_after_a_demo_learner_left_and_rejoined(demo):

@@ -71,10 +71,10 @@ def test_my_learning_queries_stay_flat_as_courses_grow(
     client.force_login(student)
     enroll_in(2)
     client.get(URL)
-    with django_assert_max_num_queries(15) as few:
+    with django_assert_max_num_queries(17) as few:
         client.get(URL)
     enroll_in(8)
     client.get(URL)
-    with django_assert_max_num_queries(15) as many:
+    with django_assert_max_num_queries(17) as many:
         client.get(URL)
     assert len(many) == len(few)

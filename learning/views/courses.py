@@ -16,7 +16,7 @@ from wagtail.search.query import Fuzzy
 from core import kept as page_cache
 from core.cache import mark_public
 from core.search import search_text
-from learning import progress
+from learning import announcements, calendar, prerequisites, progress
 from learning.models import (
     CoursePage,
     Enrollment,
@@ -41,10 +41,15 @@ def _live_course(course_id):
 def enroll(request, course_id):
     """GET: a confirmation page (where log-in sends an anonymous visitor back); POST: enroll."""
     course = _live_course(course_id)
-    if request.method == "GET":
-        if Enrollment.objects.filter(user=request.user, course=course).exists():
-            return redirect(course.url)
-        return TemplateResponse(request, "learning/enroll_confirm.html", {"course": course})
+    enrolled = Enrollment.objects.filter(user=request.user, course=course).exists()
+    if request.method == "GET" and enrolled:
+        return redirect(course.url)
+    # A course's prerequisites must be completed first: listed here, refused (409) on POST.
+    missing = [] if enrolled else prerequisites.missing_prerequisites(request.user, course)
+    if request.method == "GET" or missing:
+        context = {"course": course, "missing": prerequisites.as_links(missing, request)}
+        status = 409 if missing and request.method == "POST" else 200
+        return TemplateResponse(request, "learning/enroll_confirm.html", context, status=status)
     try:
         with transaction.atomic():
             _, created = Enrollment.objects.get_or_create(user=request.user, course=course)
@@ -71,6 +76,10 @@ def leave(request, course_id):
     return redirect("learning:my_learning")
 
 
+#: How far ahead "My learning" lists due dates.
+DUE_SOON_DAYS = 7
+
+
 @login_required
 def my_learning(request):
     enrollments = progress.enrollments_of(request)
@@ -83,6 +92,11 @@ def my_learning(request):
             "in_progress": [e for e in enrollments if not e.completed_at],
             "completed": [e for e in enrollments if e.completed_at],
             "certificates": certificates,
+            "due_soon": calendar.due_soon(
+                calendar.student_dates(request.user, enrollments, request), days=DUE_SOON_DAYS
+            ),
+            "due_days": DUE_SOON_DAYS,
+            "announcements": announcements.recent_for([e.course_id for e in enrollments]),
         },
     )
 

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from learning import progress, quizzes
 from learning.access import is_course_staff, is_enrolled
-from learning.models import Certificate, ModulePage, QuizAttempt, with_live_parent
+from learning.models import Certificate, Enrollment, ModulePage, QuizAttempt, with_live_parent
 
 
 def _live_module(module_id):
@@ -72,6 +72,11 @@ def quiz(request, module_id, block_id):
             return redirect("learning:quiz", module_id=module.pk, block_id=block_id)
         context["answer_key"] = quizzes.answer_key(quiz_value)
         return TemplateResponse(request, "learning/quiz.html", context)
+    state = progress.module_state(user, module, Enrollment.of(user, module.course))
+    if state.locked and not is_course_staff(user, module.course):
+        context = {"page": module.course, "module": module, "course": module.course}
+        context["state"] = state
+        return TemplateResponse(request, "learning/module_closed.html", context, status=403)
     status = 200
     if request.method == "POST":
         try:

@@ -23,7 +23,9 @@ from wagtail.images import get_image_model
 from wagtail.models import Collection, Site
 
 from learning import demo_content, demo_media, progress, quizzes
+from learning.announcements import announce
 from learning.models import (
+    Announcement,
     CoursePage,
     Enrollment,
     ModuleCompletion,
@@ -62,6 +64,7 @@ class Command(BaseCommand):
             for subject_data in demo_content.SUBJECTS:
                 self.load_subject(home, subject_data, users, media)
             self.load_learners(users)
+            self.load_structure(users)
         password_note = (
             "from DEMO_PASSWORD" if settings.DEMO_PASSWORD != "learn-wagtail-2026" else "default"
         )
@@ -257,6 +260,41 @@ class Command(BaseCommand):
                 last_module=last,
                 last_visited_at=now - timedelta(days=days_away) if last else None,
             )
+
+    def load_structure(self, users):
+        """Prerequisites, a sequential course, a dripped module, a due date and an announcement
+        (demo_content), set where they are unset, so a visitor sees each at once."""
+        courses = {course.slug: course for course in CoursePage.objects.all()}
+        for slug, required in demo_content.PREREQUISITES.items():
+            course = courses.get(slug)
+            if course is None or course.prerequisites.exists():
+                continue
+            course.prerequisites.set([courses[r] for r in required if r in courses])
+            course.save_revision(user=course.owner).publish(user=course.owner)
+        for slug in demo_content.SEQUENTIAL_COURSES:
+            course = courses.get(slug)
+            if course is not None and not course.sequential:
+                course.sequential = True
+                course.save_revision(user=course.owner).publish(user=course.owner)
+        for (slug, number), values in demo_content.MODULE_SCHEDULE.items():
+            course = courses.get(slug)
+            modules = list(ModulePage.objects.child_of(course).order_by("path")) if course else []
+            if len(modules) < number:
+                continue
+            module = modules[number - 1]
+            if all(getattr(module, name) is None for name in values):
+                for name, value in values.items():
+                    setattr(module, name, value)
+                module.save_revision(user=course.owner).publish(user=course.owner)
+        for slug, author, title, body in demo_content.ANNOUNCEMENTS:
+            course = courses.get(slug)
+            if course is None or Announcement.objects.filter(course=course, title=title).exists():
+                continue
+            announcement = Announcement.objects.create(
+                course=course, author=users[author], title=title, body=body
+            )
+            announce(announcement)
+            self.created += 1
 
     def answer_quizzes(self, user, module, right):
         for block_id, quiz in progress.quizzes_of(module):
