@@ -6,6 +6,7 @@ Posting one notifies the course's students (learning.announcements.announce), fr
 worker.
 """
 
+from django import forms
 from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, ObjectList
 from wagtail_modeladmin.helpers import PermissionHelper
@@ -19,7 +20,7 @@ from learning.models import Announcement
 
 
 class AnnouncementForm(WagtailAdminModelForm):
-    """Only the courses the user may post to are offered."""
+    """Only the courses the user may post to are offered, in a list."""
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
@@ -28,6 +29,9 @@ class AnnouncementForm(WagtailAdminModelForm):
             field.queryset = field.queryset.none()
         else:
             field.queryset = access.courses_in_admin_scope(for_user).order_by("title")
+        # A list of those courses, not Wagtail's page chooser: the chooser offers every page,
+        # and fails on a posted value that is not a page id.
+        field.widget = forms.Select(choices=field.choices)
 
 
 class AnnouncementPermissions(PermissionHelper):

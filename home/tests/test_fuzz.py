@@ -56,6 +56,7 @@ TARGETS = [(path, name) for path, names in GET_PARAMETERS.items() for name in na
 PATHS = [
     "/{}/", "/mathematics/{}/", "/api/v2/pages/{}/", "/api/v2/courses/{}/contents/",
     "/learn/certificates/{}/", "/chat/room/{}/", "/documents/{}/x.pdf",
+    "/learn/calendar/{}.ics", "/notifications/{}/open/", "/notifications/unsubscribe/{}/",
 ]  # fmt: skip
 
 
@@ -223,3 +224,29 @@ def test_hostile_gradebook_api_parameters_never_get_a_server_error(
     auth = basic(instructor)
     assert_answered(client.get(path, {name: value}, **auth), f"{path}?{name}={value!r}")
     assert_answered(client.get(f"{path}?{name}={raw}", **auth), f"{path}?{name}={raw}")
+
+
+@FIXTURES_ARE_SHARED
+@given(title=HOSTILE, body=HOSTILE, course=HOSTILE)
+def test_hostile_announcements_never_get_a_server_error(site, instructor, title, body, course):
+    """The admin's announcement form: refused or stored as sent, then shown on the course page
+    and in "My learning" without a server error, escaped."""
+    from learning.models import Announcement
+
+    client = Client(raise_request_exception=False)
+    client.force_login(instructor)
+    before = Announcement.objects.count()
+    for course_value in (course, str(site["course"].pk)):
+        data = {"course": course_value, "title": title, "body": body}
+        response = client.post("/admin/learning/announcement/create/", data)
+        assert_answered(response, "announcement")
+    added = Announcement.objects.count() - before
+    if added:
+        announcement = Announcement.objects.latest("pk")
+        assert (announcement.title, announcement.body) == (title.strip(), body.strip())
+        reader = Client(raise_request_exception=False)
+        reader.force_login(site["student"])
+        for url in (site["course"].url, "/learn/"):
+            page = reader.get(url)
+            assert page.status_code == 200
+            assert "<script>" not in page.content.decode().split("</header>", 1)[-1]
