@@ -137,6 +137,8 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
         "overview",
         "image",
         "modules",
+        "prerequisites",
+        "sequential",
     ]
     nested_default_fields = PagesAPIViewSet.nested_default_fields + ["slug"]
 

@@ -10,6 +10,9 @@ from rest_framework.fields import Field
 from wagtail.images.api.fields import ImageRenditionField
 from wagtail.models import Page
 
+#: A module's release and due settings, listed with its title (learning.schedule).
+SCHEDULE_FIELDS = ("opens_at", "opens_after_days", "due_at", "due_after_days")
+
 
 class RelatedDataField(Field):
     """Reads ``view.related[key][obj.pk]``, computing it for this one object when missing."""
@@ -40,6 +43,10 @@ class ModuleTitlesField(RelatedDataField):
 
 class CourseCountField(RelatedDataField):
     key = "course_count"
+
+
+class PrerequisitesField(RelatedDataField):
+    key = "prerequisites"
 
 
 class InstructorField(Field):
@@ -79,7 +86,7 @@ def related_data_for(courses_or_subjects):
     courses = [obj for obj in objects if isinstance(obj, CoursePage)]
     subjects = [obj for obj in objects if isinstance(obj, SubjectPage)]
     step = Page.steplen
-    related = {"subject": {}, "modules": {}, "course_count": {}}
+    related = {"subject": {}, "modules": {}, "course_count": {}, "prerequisites": {}}
     if courses:
         parent_paths = {course.path[:-step] for course in courses}
         parents = {
@@ -92,16 +99,28 @@ def related_data_for(courses_or_subjects):
         by_path = {course.path: course.pk for course in courses}
         # Not even the title of a view-restricted module.
         modules = live_modules_under(courses).public()
-        for module in modules.only("id", "title", "slug", "path"):
+        for module in modules.only("id", "title", "slug", "path", *SCHEDULE_FIELDS):
             titles[by_path[module.path[:-step]]].append(
                 {"id": module.pk, "title": module.title, "slug": module.slug}
+                | {name: getattr(module, name) for name in SCHEDULE_FIELDS}
             )
+        # The live courses each requires (one query for the page of results).
+        required = {course.pk: [] for course in courses}
+        through = CoursePage.prerequisites.through
+        rows = through.objects.filter(
+            from_coursepage__in=list(required), to_coursepage__live=True
+        ).order_by("to_coursepage__title")
+        for course_id, pk, title in rows.values_list(
+            "from_coursepage", "to_coursepage", "to_coursepage__title"
+        ):
+            required[course_id].append({"id": pk, "title": title})
         for course in courses:
             parent = parents.get(course.path[:-step])
             related["subject"][course.pk] = (
                 {"id": parent.pk, "title": parent.title, "slug": parent.slug} if parent else None
             )
             related["modules"][course.pk] = titles[course.pk]
+            related["prerequisites"][course.pk] = required[course.pk]
     if subjects:
         counts = CoursePage.live_counts_by_subject(subjects)
         related["course_count"] = {s.pk: counts.get(s.path, 0) for s in subjects}

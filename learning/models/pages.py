@@ -394,6 +394,8 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         APIField("overview"),
         APIField("image", serializer=api_fields.CourseImageField()),
         APIField("modules", serializer=api_fields.ModuleTitlesField()),
+        APIField("prerequisites", serializer=api_fields.PrerequisitesField()),
+        APIField("sequential"),
     ]
 
     class Meta:

@@ -334,3 +334,20 @@ def test_two_students_each_see_their_own_locks_with_the_page_cache_on(
     assert pages == {late.username: {True}, early.username: {False}}
     anonymous = Client().get(course.url).content.decode()
     assert "Opens 7 days after enrolling" in anonymous and "Opens on" not in anonymous
+
+
+def test_the_courses_api_gives_prerequisites_sequence_and_module_dates(
+    client, subject, course, module, instructor
+):
+    basics = prerequisite_setup(subject, course, instructor)
+    course.sequential = True
+    course.save_revision().publish()
+    publish(module, opens_after_days=3)
+    data = client.get(f"/api/v2/courses/{course.pk}/").json()
+    assert data["prerequisites"] == [{"id": basics.pk, "title": "Basics"}]
+    assert data["sequential"] is True
+    assert data["modules"][0]["opens_after_days"] == 3 and data["modules"][0]["due_at"] is None
+    listing = client.get("/api/v2/courses/").json()
+    by_id = {item["id"]: item for item in listing["items"]}
+    assert by_id[course.pk]["prerequisites"] == [{"id": basics.pk, "title": "Basics"}]
+    assert by_id[basics.pk]["prerequisites"] == [] and by_id[basics.pk]["sequential"] is False
