@@ -10,6 +10,8 @@ from django.utils import timezone
 
 from conftest import make_user
 from learning.models import Enrollment, EnrollmentReminder
+from notifications.models import Notification
+from notifications.tests.conftest import make_due_now, run_worker
 
 pytestmark = pytest.mark.django_db
 
@@ -21,8 +23,10 @@ def joined(user, days_ago):
 
 
 def run(*args):
+    """The command, then the task worker that sends what it queued."""
     out = StringIO()
     call_command("enroll_reminder", *args, stdout=out, stderr=StringIO())
+    run_worker()
     return out.getvalue()
 
 
@@ -64,15 +68,26 @@ def test_dry_run_counts_and_sends_nothing(people):
     assert not EnrollmentReminder.objects.exists()
 
 
-def test_a_failed_send_is_not_recorded_and_is_retried_next_time(people, monkeypatch):
+def test_a_failed_send_is_kept_and_sent_once_the_server_is_back(people, monkeypatch):
     def refuse(*args, **kwargs):
         raise ConnectionRefusedError("SMTP server down")
 
-    monkeypatch.setattr("learning.management.commands.enroll_reminder.send_mail", refuse)
-    assert "0 reminder(s) sent." in run("--days", "7")
-    assert not EnrollmentReminder.objects.exists()
-    monkeypatch.undo()
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
     assert "2 reminder(s) sent." in run("--days", "7")
+    assert mail.outbox == []
+    assert Notification.objects.filter(email_sent_at__isnull=True).count() == 2
+    monkeypatch.undo()
+    make_due_now()  # the backoff has passed
+    run_worker()
+    assert sorted(message.to[0] for message in mail.outbox) == [
+        "also_idle@example.com",
+        "idle@example.com",
+    ]
+
+
+def test_the_reminder_carries_a_one_click_unsubscribe(people):
+    run("--days", "7")
+    assert mail.outbox[0].extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
 
 
 def test_negative_days_is_refused():
