@@ -45,9 +45,10 @@ def notify(user_ids, *, kind, title, body, url, key):
 
     ``kind``: a ``Kind`` value; ``title`` (at most 200 characters) and ``body``: plain text;
     ``url``: a path on this site ("" for none); ``key``: at most 200 characters, the same for
-    every user of one event (e.g. ``f"module_open:{module.pk}"``). Raises ``ValueError`` for a
-    bad argument, before anything is enqueued.
+    every user of one event (e.g. ``f"open:{module.pk}"``). The title is made one line.
+    Raises ``ValueError`` for a bad argument, before anything is enqueued.
     """
+    title = " ".join(str(title).split())  # one line: it becomes an e-mail's subject
     if kind not in Kind.values:
         raise ValueError(f"unknown kind {kind!r}")
     if url and not is_site_path(url):

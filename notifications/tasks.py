@@ -125,12 +125,19 @@ def send_emails(notification_ids):
     rows = drop_unwanted(rows)
     if not rows:
         return 0
-    sent, error = [], ""
+    sent, broken, error = [], [], ""
     connection = get_connection()
     try:
         connection.open()
         for row in rows:
-            connection.send_messages([emails.message(row, connection)])
+            try:
+                email = emails.message(row, connection)
+                email.message()  # its headers, built now: a bad one fails this row only
+            except ValueError as exc:  # BadHeaderError: a title no header can carry
+                logger.error("Notification %s cannot be e-mailed: %s", row.pk, exc)
+                broken.append(row.pk)
+                continue
+            connection.send_messages([email])
             sent.append(row.pk)
     except SMTP_ERRORS as exc:
         error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -140,9 +147,13 @@ def send_emails(notification_ids):
             connection.close()
         except SMTP_ERRORS:
             logger.info("The mail server's connection did not close cleanly", exc_info=True)
-    now = timezone.now()
-    Notification.objects.filter(pk__in=sent).update(email_sent_at=now, email_error="")
-    done = set(sent)
+        # What was sent is recorded whatever happened after it, so it is never sent again.
+        now = timezone.now()
+        Notification.objects.filter(pk__in=sent).update(email_sent_at=now, email_error="")
+        Notification.objects.filter(pk__in=broken).update(
+            email_due=False, email_error="This notification cannot be e-mailed."
+        )
+    done = set(sent) | set(broken)
     failed = [row for row in rows if row.pk not in done]
     if failed:
         retry(failed, error, now)

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
-from notifications import services, tasks
+from notifications import emails, services, tasks
 from notifications.emails import read_unsubscribe_token
 from notifications.models import EmailPreference, Kind, Notification
 from notifications.tests.conftest import make_due_now, make_users, run_worker
@@ -275,3 +275,29 @@ def test_unread_count_counts_only_the_users_unread_notifications(student, instru
         ]
     )
     assert services.unread_count(student) == 1
+
+
+def test_a_title_with_line_breaks_is_made_one_line_and_e_mailed(student):
+    services.notify([student.pk], **(ARGS | {"title": "Exam\r\nmoved\nBcc: x@example.com"}))
+    run_worker()
+    assert [message.subject for message in mail.outbox] == ["Exam moved Bcc: x@example.com"]
+    assert Notification.objects.get().email_sent_at is not None
+
+
+def test_a_row_that_cannot_be_e_mailed_stops_neither_the_batch_nor_records_the_rest_unsent(
+    student, instructor, monkeypatch
+):
+    services.notify([student.pk, instructor.pk], **ARGS)
+    real = emails.message
+
+    def refuse_one(row, connection):
+        if row.user_id == student.pk:
+            raise ValueError("Header values can't contain newlines")
+        return real(row, connection)
+
+    monkeypatch.setattr(emails, "message", refuse_one)
+    run_worker()
+    assert [message.to for message in mail.outbox] == [[instructor.email]]
+    broken = Notification.objects.get(user=student)
+    assert (broken.email_due, broken.email_sent_at) == (False, None)
+    assert services.retry_unsent() == 0
