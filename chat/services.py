@@ -4,11 +4,14 @@ The consumer calls one function here per WebSocket event (``join``, ``post``, ``
 that each event costs one hop to the database thread.
 """
 
+import re
 import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
+from django.urls import reverse
 from django.utils import timezone
 
 from chat.models import Message, Presence
@@ -71,8 +74,40 @@ def history(course, before_id=None, size=HISTORY_SIZE):
     return [serialize(m, course) for m in reversed(page[:size])], has_more
 
 
+#: ``@username`` in a message: Django's username characters, not ending with a full stop.
+MENTION = re.compile(r"(?<![\w@])@([\w.+-]*[\w+-])")
+
+
 def store(course, user, text):
-    return Message.objects.create(course=course, author=user, text=text)
+    message = Message.objects.create(course=course, author=user, text=text)
+    if "@" in text:
+        notify_mentioned(course, message)
+    return message
+
+
+def notify_mentioned(course, message):
+    """Tell the course's people named ``@username`` in ``message`` (not its author) that they
+    were addressed: a notification of kind ``reply``, made by the task worker."""
+    from notifications.services import notify
+
+    names = set(MENTION.findall(message.text)[:20])
+    if not names:
+        return
+    people = [
+        person
+        for person in get_user_model().objects.filter(username__in=names, is_active=True)
+        if person.pk != message.author_id and can_study(person, course)
+    ]
+    if people:
+        author = message.author.display_name
+        notify(
+            [person.pk for person in people],
+            kind="reply",
+            title=f"{author} wrote to you in the chat of {course.title}"[:200],
+            body=message.text,
+            url=reverse("chat:room", args=[course.pk]),
+            key=f"chat-mention:{message.pk}",
+        )
 
 
 def within_rate_limit(user):
