@@ -2,21 +2,32 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from wagtail.admin.forms import WagtailAdminPageForm
 
 
 class CoursePageForm(WagtailAdminPageForm):
-    """Prerequisites are other courses, listed by title; none may lead back to this course
-    (a student could never enroll in any course of such a loop)."""
+    """Prerequisites are other courses a student can enroll in (and those already chosen),
+    listed by title; none may lead back to this course (a student could never enroll in any
+    course of such a loop)."""
 
     def __init__(self, *args, **kwargs):
+        from learning.prerequisites import enrollable_courses
+
         super().__init__(*args, **kwargs)
         field = self.fields.get("prerequisites")
         if field is not None:
-            courses = type(self.instance).objects.order_by("title")
+            model = type(self.instance)
+            offered = enrollable_courses().values("pk")
             if self.instance.pk:
+                chosen = model.prerequisites.through.objects.filter(
+                    from_coursepage=self.instance.pk
+                ).values("to_coursepage")
+                courses = model.objects.filter(Q(pk__in=offered) | Q(pk__in=chosen))
                 courses = courses.exclude(pk=self.instance.pk)
-            field.queryset = courses
+            else:
+                courses = model.objects.filter(pk__in=offered)
+            field.queryset = courses.order_by("title")
             field.widget = forms.CheckboxSelectMultiple(choices=field.choices)
 
     def clean_prerequisites(self):

@@ -1,19 +1,25 @@
 """Courses that must be completed before another: ``CoursePage.prerequisites``.
 
 A student has completed a course when they hold its certificate (issued once every live module
-was complete; it stays when they leave the course). Only live prerequisites count: a course
-that was unpublished cannot be completed, so it bars nobody.
+was complete; it stays when they leave the course). Only the prerequisites a student can enroll
+in count, and only they are shown: a course unpublished, under an unpublished subject or behind
+a view restriction could bar everyone, and its title is not for every visitor.
 """
 
 from django.db.models import Exists, OuterRef
 
-from learning.models import Certificate, CoursePage
+from learning.models import Certificate, CoursePage, with_live_parent
+
+
+def enrollable_courses():
+    """The courses a student can enroll in (as the enroll views find them)."""
+    return with_live_parent(CoursePage.objects.live().public())
 
 
 def required_courses(course):
-    """The live courses ``course`` requires, by title (one query)."""
+    """The courses ``course`` requires that a student can enroll in, by title (one query)."""
     return list(
-        CoursePage.objects.live()
+        enrollable_courses()
         .filter(required_by=course)
         .order_by("title")
         .only("id", "title", "url_path", "path", "depth")
@@ -21,10 +27,11 @@ def required_courses(course):
 
 
 def missing_prerequisites(user, course):
-    """The live courses ``course`` requires that ``user`` has not completed (one query)."""
+    """The courses ``course`` requires (that a student can enroll in) that ``user`` has not
+    completed (one query)."""
     held = Certificate.objects.filter(user_id=user.pk, course=OuterRef("pk"))
     return list(
-        CoursePage.objects.live()
+        enrollable_courses()
         .filter(required_by=course)
         .exclude(Exists(held))
         .order_by("title")

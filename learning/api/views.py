@@ -8,7 +8,6 @@ module pages (learning.access.can_study); no other endpoint exposes them (Module
 import hashlib
 from collections import defaultdict
 
-from django.db import IntegrityError, transaction
 from django.urls import path
 from rest_framework import permissions, status
 from rest_framework.exceptions import NotAuthenticated, PermissionDenied
@@ -197,11 +196,7 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
                 },
                 status=status.HTTP_409_CONFLICT,
             )
-        try:
-            with transaction.atomic():
-                _, created = Enrollment.objects.get_or_create(user=request.user, course=course)
-        except IntegrityError:
-            created = False
+        _, created = Enrollment.start(request.user, course)
         return Response(
             {"enrolled": True, "course": {"id": course.pk, "title": course.title}},
             status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,

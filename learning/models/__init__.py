@@ -1,5 +1,5 @@
 from .announcements import Announcement
-from .enrollment import CalendarFeed, Enrollment, EnrollmentReminder
+from .enrollment import CalendarFeed, CourseStart, Enrollment, EnrollmentReminder
 from .pages import (
     CoursePage,
     ModulePage,
@@ -13,6 +13,7 @@ from .progress import Certificate, ModuleCompletion, QuizAttempt
 __all__ = [
     "Announcement",
     "CalendarFeed",
+    "CourseStart",
     "Certificate",
     "ModuleCompletion",
     "QuizAttempt",

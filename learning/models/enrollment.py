@@ -3,7 +3,7 @@
 import secrets
 
 from django.conf import settings
-from django.db import models
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 
@@ -51,11 +51,49 @@ class Enrollment(models.Model):
         return f"{self.user} in {self.course_id}"
 
     @classmethod
+    def start(cls, user, course):
+        """Enroll ``user`` in ``course``: ``(enrollment, created)``, once whatever the races.
+
+        A student who left the course and comes back is enrolled as of the day they first
+        enrolled (``CourseStart``): their module openings and due dates count from it, so that
+        leaving and coming back never moves a due date or locks again what they studied.
+        """
+        try:
+            with transaction.atomic():
+                first, _ = CourseStart.objects.get_or_create(user=user, course=course)
+        except IntegrityError:  # the same click raced itself
+            first = CourseStart.objects.get(user=user, course=course)
+        try:
+            with transaction.atomic():
+                return cls.objects.get_or_create(
+                    user=user, course=course, defaults={"created_at": first.started_at}
+                )
+        except IntegrityError:
+            return cls.objects.get(user=user, course=course), False
+
+    @classmethod
     def of(cls, user, course):
         """``user``'s enrollment in ``course``, or None."""
         if not user.is_authenticated:
             return None
         return cls.objects.filter(user=user, course=course).first()
+
+
+class CourseStart(models.Model):
+    """When a user first enrolled in a course: kept when they leave (``Enrollment.start``)."""
+
+    wagtail_reference_index_ignore = True  # activity, not content
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    course = models.ForeignKey("learning.CoursePage", on_delete=models.CASCADE, related_name="+")
+    started_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"], name="learning_course_start_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user} started {self.course_id} on {self.started_at:%Y-%m-%d}"
 
 
 class EnrollmentReminder(models.Model):

@@ -351,3 +351,43 @@ def test_the_courses_api_gives_prerequisites_sequence_and_module_dates(
     by_id = {item["id"]: item for item in listing["items"]}
     assert by_id[course.pk]["prerequisites"] == [{"id": basics.pk, "title": "Basics"}]
     assert by_id[basics.pk]["prerequisites"] == [] and by_id[basics.pk]["sequential"] is False
+
+
+def test_leaving_and_coming_back_keeps_the_due_dates_of_the_first_enrollment(
+    client, clock, student, course, module
+):
+    publish(module, due_after_days=5, body=[{"type": "quiz", "id": "q", "value": quiz_value()}])
+    client.force_login(student)
+    client.post(f"/learn/courses/{course.pk}/enroll/")
+    clock.set(T0 + timedelta(days=6))  # the enrollment above was made at the real now
+    first = Enrollment.objects.get(user=student).created_at
+    client.post(f"/learn/courses/{course.pk}/leave/")
+    client.post(f"/learn/courses/{course.pk}/enroll/")
+    assert Enrollment.objects.get(user=student).created_at == first
+    assert client.post(f"/api/v2/courses/{course.pk}/enroll/", **basic(student)).status_code == 200
+
+
+def test_enrolling_lands_on_the_first_module_that_is_open(client, clock, student, course, module):
+    from django.utils import timezone
+
+    publish(module, opens_at=timezone.now() + timedelta(days=400))
+    second = factories.ModulePageFactory(parent=course, title="Open now", owner=course.owner)
+    client.force_login(student)
+    clock.set(timezone.now())
+    response = client.post(f"/learn/courses/{course.pk}/enroll/")
+    assert response["Location"] == second.url
+
+
+def test_a_prerequisite_nobody_can_enroll_in_neither_bars_nor_shows(
+    client, student, subject, course, instructor
+):
+    from wagtail.models import PageViewRestriction
+
+    basics = prerequisite_setup(subject, course, instructor)
+    basics.title = "Secret staff course"
+    basics.save_revision().publish()
+    PageViewRestriction.objects.create(page=basics, restriction_type="password", password="x")
+    assert "Secret staff course" not in Client().get(course.url).content.decode()
+    client.force_login(student)
+    assert "Secret staff course" not in client.get(course.url).content.decode()
+    assert client.post(f"/learn/courses/{course.pk}/enroll/").status_code == 302

@@ -7,7 +7,7 @@ from collections import defaultdict
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import IntegrityError, NotSupportedError, connection, transaction
+from django.db import NotSupportedError, connection, transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.views.decorators.http import require_http_methods
@@ -16,7 +16,7 @@ from wagtail.search.query import Fuzzy
 from core import kept as page_cache
 from core.cache import mark_public
 from core.search import search_text
-from learning import announcements, calendar, prerequisites, progress
+from learning import announcements, calendar, prerequisites, progress, schedule
 from learning.models import (
     CoursePage,
     Enrollment,
@@ -50,14 +50,14 @@ def enroll(request, course_id):
         context = {"course": course, "missing": prerequisites.as_links(missing, request)}
         status = 409 if missing and request.method == "POST" else 200
         return TemplateResponse(request, "learning/enroll_confirm.html", context, status=status)
-    try:
-        with transaction.atomic():
-            _, created = Enrollment.objects.get_or_create(user=request.user, course=course)
-    except IntegrityError:  # the same click raced itself: the other request enrolled them
-        created = False
+    enrollment, created = Enrollment.start(request.user, course)
     if created:
         messages.success(request, f"You are enrolled in “{course.title}”. Enjoy the course!")
-    first = ModulePage.objects.child_of(course).live().order_by("path").first()
+    # The first module open to them (one may open later, or after another: learning.schedule).
+    modules = course.live_modules(request.user, request)
+    completed = {module.pk for module in modules if module.completed}
+    states = schedule.module_states(course, modules, enrollment, completed)
+    first = next((module for module in modules if not states[module.pk].locked), None)
     return redirect(first.url if first else course.url)
 
 
