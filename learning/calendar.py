@@ -9,11 +9,9 @@ secret URL (``CalendarFeed``).
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from django.db.models import Q
-
 from learning import schedule
 from learning.models import Enrollment, ModuleCompletion, ModulePage, live_modules_under
-from learning.models.pages import ModuleSummary, child_url
+from learning.models.pages import ModuleSummary, child_url, private_pages_q
 from learning.schedule import ModuleTimes
 
 
@@ -46,12 +44,10 @@ def student_dates(user, enrollments=None, request=None):
     by_path = {enrollment.course.path: enrollment for enrollment in enrollments}
     if not by_path:
         return []
-    dated = Q()
-    for name in ModuleTimes.FIELDS:
-        dated |= Q(**{f"{name}__isnull": False})
     found = list(
         live_modules_under([e.course for e in enrollments])
-        .filter(dated)
+        .filter(schedule.dated_q())
+        .exclude(private_pages_q())  # a module under a view restriction: not listed
         .values_list("pk", "title", "slug", "path", *ModuleTimes.FIELDS)
     )
     if not found:

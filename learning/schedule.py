@@ -22,6 +22,7 @@ tests travel in time by replacing it with a fixed clock, never by sleeping.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.db.models import Q
 from django.utils import timezone
 
 
@@ -58,6 +59,14 @@ class ModuleTimes:
 
 
 NO_TIMES = ModuleTimes()
+
+
+def dated_q():
+    """A filter of the modules that have an opening or a due date."""
+    dated = Q()
+    for name in ModuleTimes.FIELDS:
+        dated |= Q(**{f"{name}__isnull": False})
+    return dated
 
 
 def current_time():

@@ -144,3 +144,24 @@ def test_the_daily_jobs_tell_of_openings_and_due_dates_once(
     )
     assert Notification.objects.filter(kind="due_soon").count() == 1
     assert all("Week two" in n.title for n in opened)
+
+
+def test_no_opening_notice_for_a_module_open_on_the_first_day_or_still_waiting_in_sequence(
+    clock, course, module, instructor, student
+):
+    from learning.daily import notices
+    from learning.tests import factories
+
+    Enrollment.objects.create(user=student, course=course, created_at=T0)
+    already = ModulePage.objects.get(pk=module.pk)
+    already.opens_at = T0 - timedelta(days=2)  # open before the student came
+    already.save_revision().publish()
+    course.sequential = True
+    course.save_revision().publish()
+    waiting = factories.ModulePageFactory(parent=course, title="Week two", owner=instructor)
+    waiting.opens_after_days = 1
+    waiting.save_revision().publish()
+    clock.now = T0 + timedelta(days=1, hours=1)
+    assert notices() == {}  # week two's day came, but "Limits" is not complete yet
+    ModuleCompletion.objects.create(user=student, module=already)
+    assert [kind for kind, _ in notices()] == ["module_open"]
