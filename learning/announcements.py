@@ -31,6 +31,16 @@ def announce(announcement):
     )
 
 
+def withdraw(announcement_id):
+    """An announcement deleted: its notifications not read yet go, and no e-mail of it is
+    sent any more (one already sent cannot be called back)."""
+    from notifications.models import Notification
+
+    told = Notification.objects.filter(key=f"announcement:{announcement_id}")
+    told.filter(read_at__isnull=True).delete()
+    told.update(email_due=False)
+
+
 def latest_of(course, count=5):
     """The course's latest announcements, newest first."""
     return list(Announcement.objects.filter(course=course).select_related("author")[:count])

@@ -6,6 +6,7 @@ lists what is due in the next days, ``me/enrollments/`` gives them to API client
 secret URL (``CalendarFeed``).
 """
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -79,15 +80,12 @@ def due_soon(dates, now=None, days=7):
 
 
 def _escape(text):
-    return (
-        str(text)
-        .replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r\n", "\\n")
-        .replace("\n", "\\n")
-        .replace("\r", "\\n")
-    )
+    """A TEXT value: line breaks as ``\\n``, the other control characters left out."""
+    text = CONTROL.sub("", str(text).replace("\r\n", "\n").replace("\r", "\n"))
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 
 
 def _fold(line):
@@ -140,7 +138,7 @@ def ical(dates, host, absolute_url, now=None):
                 f"DTEND:{_stamp(moment + timedelta(minutes=30 if kind == 'due' else 1))}",
                 f"SUMMARY:{_escape(summary)}",
                 f"DESCRIPTION:{_escape(f'{date.course.title}: {date.module.title}')}",
-                f"URL:{_escape(absolute_url(date.module.url or '/'))}",
+                f"URL:{absolute_url(date.module.url or '/')}",  # a URI, not TEXT
                 "TRANSP:TRANSPARENT",
                 "END:VEVENT",
             ]

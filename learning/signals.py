@@ -34,6 +34,12 @@ def user_saved(instance, created=False, **kwargs):
             index.insert_or_update_object(course)
 
 
+def announcement_deleted(instance, **kwargs):
+    from learning.announcements import withdraw
+
+    withdraw(instance.pk)
+
+
 def connect():
     for signal in (page_published, page_unpublished, post_page_move):
         signal.connect(cache.bump, dispatch_uid=f"pagecache-{id(signal)}")
@@ -58,6 +64,7 @@ def connect():
 
     post_save.connect(cache.bump, sender=Announcement, dispatch_uid="pagecache-announcement")
     post_delete.connect(cache.bump, sender=Announcement, dispatch_uid="pagecache-announcement-d")
+    post_delete.connect(announcement_deleted, sender=Announcement, dispatch_uid="withdraw")
     # Sites: their host names and root pages decide which home page a request gets.
     post_save.connect(cache.bump, sender=Site, dispatch_uid="pagecache-site")
     post_delete.connect(cache.bump, sender=Site, dispatch_uid="pagecache-site-delete")

@@ -391,3 +391,58 @@ def test_a_prerequisite_nobody_can_enroll_in_neither_bars_nor_shows(
     client.force_login(student)
     assert "Secret staff course" not in client.get(course.url).content.decode()
     assert client.post(f"/learn/courses/{course.pk}/enroll/").status_code == 302
+
+
+def test_the_documents_listing_asks_as_many_queries_for_one_course_as_for_many(
+    client, clock, student, subject, instructor, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add_course(n):
+        course = factories.CoursePageFactory(parent=subject, title=f"C{n}", owner=instructor)
+        course.sequential = True
+        course.save_revision().publish()
+        for m in range(2):
+            module = factories.ModulePageFactory(parent=course, title=f"M{n}{m}", owner=instructor)
+            publish(module, opens_after_days=m * 3)
+        Enrollment.objects.create(user=student, course=course, created_at=T0)
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v2/documents/", **basic(student)).status_code == 200
+        return len(queries)
+
+    add_course(0)
+    client.get("/api/v2/documents/", **basic(student))
+    few = count()
+    for n in range(1, 5):
+        add_course(n)
+    assert count() == few
+
+
+def test_the_calendar_leaves_out_control_characters_and_answers_head(
+    client, clock, enrolled, module
+):
+    publish(module, title="Limits\x0b and\x00 more", opens_at=T0 + timedelta(days=1))
+    feed = CalendarFeed.objects.create(user=enrolled)
+    url = f"/learn/calendar/{feed.token}.ics"
+    text = client.get(url).content.decode()
+    assert "SUMMARY:Opens: Limits and more" in text
+    assert client.head(url).status_code == 200
+
+
+def test_a_deleted_announcement_is_withdrawn_from_those_who_have_not_read_it(
+    course, enrolled_student, instructor
+):
+    from learning.announcements import announce
+    from learning.models import Announcement
+    from notifications.models import Notification
+    from notifications.tests.conftest import run_worker
+
+    announcement = Announcement.objects.create(course=course, title="Oops", body="Wrong course")
+    announce(announcement)
+    run_worker()
+    assert Notification.objects.filter(user=enrolled_student).exists()
+    announcement.delete()
+    assert not Notification.objects.filter(user=enrolled_student).exists()

@@ -2,17 +2,18 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import IntegrityError, transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from learning import calendar
 from learning.models import CalendarFeed
 
 
-@require_GET
+@require_safe
 def feed(request, token):
     """The calendar of the student whose secret ``token`` this is (404 for any other): no
     session, as calendar applications fetch it on their own."""
@@ -35,7 +36,11 @@ def feed(request, token):
 def subscribe(request):
     """GET: the student's private calendar address, to subscribe to; POST: a new address (the
     old one stops working at once)."""
-    feed_record, created = CalendarFeed.objects.get_or_create(user=request.user)
+    try:
+        with transaction.atomic():
+            feed_record, created = CalendarFeed.objects.get_or_create(user=request.user)
+    except IntegrityError:  # two first visits at once: the other one made it
+        feed_record, created = CalendarFeed.objects.get(user=request.user), False
     if request.method == "POST":
         if not created:
             feed_record.reset()
@@ -47,4 +52,6 @@ def subscribe(request):
     url = request.build_absolute_uri(reverse("learning:calendar_feed", args=[feed_record.token]))
     dates = calendar.student_dates(request.user, request=request)
     context = {"calendar_url": url, "dates": dates}
-    return TemplateResponse(request, "learning/calendar.html", context)
+    response = TemplateResponse(request, "learning/calendar.html", context)
+    response["Cache-Control"] = "private, no-store"  # the page shows the secret address
+    return response
