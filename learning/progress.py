@@ -44,14 +44,23 @@ def module_state(user, module, enrollment, now=None):
     return schedule.state_of(course, module.pk, modules, enrollment, completed, now)
 
 
-def refuse_if_locked(user, module, enrollment, now=None):
-    """Raise NotAllowed when ``module`` has not opened for this student (its staff excepted)."""
+def closed_state(user, module, enrollment, now=None):
+    """The ``ModuleState`` that keeps ``module`` closed to the student of ``enrollment``, or
+    None when it is open to them (always to its staff; no query when nothing can lock it)."""
     from learning.access import is_course_staff
 
-    if not (module.course.sequential or ModuleTimes.of(module).has_opening):
-        return  # nothing can lock it: no query
+    if enrollment is None or not (module.course.sequential or ModuleTimes.of(module).has_opening):
+        return None
     state = module_state(user, module, enrollment, now)
     if state.locked and not is_course_staff(user, module.course):
+        return state
+    return None
+
+
+def refuse_if_locked(user, module, enrollment, now=None):
+    """Raise NotAllowed when ``module`` has not opened for this student (its staff excepted)."""
+    state = closed_state(user, module, enrollment, now)
+    if state is not None:
         raise NotAllowed(schedule.closed_message(state))
 
 

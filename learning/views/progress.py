@@ -8,7 +8,7 @@ from django.template.response import TemplateResponse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from learning import progress, quizzes
-from learning.access import is_course_staff, is_enrolled
+from learning.access import is_course_staff
 from learning.models import Certificate, Enrollment, ModulePage, QuizAttempt, with_live_parent
 
 
@@ -62,7 +62,8 @@ def quiz(request, module_id, block_id):
     if quiz_value is None:
         raise Http404("This module has no such quiz.")
     user = request.user
-    enrolled = is_enrolled(user, module.course)
+    enrollment = Enrollment.of(user, module.course)
+    enrolled = enrollment is not None
     if not enrolled and not is_course_staff(user, module.course):
         return redirect(module.url)  # the module page explains how to enroll
     context = {"page": module, "module": module, "quiz": quiz_value, "block_id": block_id}
@@ -72,8 +73,8 @@ def quiz(request, module_id, block_id):
             return redirect("learning:quiz", module_id=module.pk, block_id=block_id)
         context["answer_key"] = quizzes.answer_key(quiz_value)
         return TemplateResponse(request, "learning/quiz.html", context)
-    state = progress.module_state(user, module, Enrollment.of(user, module.course))
-    if state.locked and not is_course_staff(user, module.course):
+    state = progress.closed_state(user, module, enrollment)
+    if state is not None:
         context = {"page": module.course, "module": module, "course": module.course}
         context["state"] = state
         return TemplateResponse(request, "learning/module_closed.html", context, status=403)
