@@ -146,6 +146,7 @@ def server_env(database_url, redis_url, redis_prefix, directory):
         REDIS_URL=redis_url,
         LEARNING_TEST_REDIS_PREFIX=redis_prefix,
         PYTHONUNBUFFERED="1",
+        NOTIFICATIONS_LIVE="1",  # daphne takes WebSockets
         TMPDIR=str(directory),  # the test settings make temporary media and static folders
     )
     return env

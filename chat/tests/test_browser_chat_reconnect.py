@@ -62,7 +62,9 @@ pytestmark = [
 
 RECONNECT_TIMEOUT_MS = 30_000  # backoff: retries ~1, 2, 4, 8 s apart while the server restarts
 # What Chromium logs for each retry that finds no server: expected while the server is down.
-REFUSED_WEBSOCKET = re.compile(r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws/chat/")
+REFUSED_WEBSOCKET = re.compile(
+    r"WebSocket connection to 'ws://127\.0\.0\.1:\d+/ws/(chat|notifications)/"
+)
 # Every change of the room's status line, kept in the page so the backoff can be read back.
 RECORD_STATUS = """
 window.chatStatuses = [];

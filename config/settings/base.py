@@ -194,6 +194,10 @@ TASKS = {
     "background": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
 }
 
+# The header's notification count is kept live over a WebSocket (/ws/notifications/): off for a
+# server that takes no WebSockets (Django's test live server), where the count is read per page.
+NOTIFICATIONS_LIVE = env.boolean("NOTIFICATIONS_LIVE", True)
+
 # --- Accounts ----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "home.User"
 AUTH_PASSWORD_VALIDATORS = [

@@ -40,6 +40,9 @@ if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3":
 WHITENOISE_USE_FINDERS = True
 # The API's request rates are off unless a test sets them (learning/tests/test_api_rates.py):
 # the suite sends thousands of requests from one address.
+# Browser tests on Django's live server (WSGI) have no WebSockets; daphne's turn it on
+# (chat/tests/live_servers.py).
+NOTIFICATIONS_LIVE = env.boolean("NOTIFICATIONS_LIVE", False)
 API_RATE_ANONYMOUS = env.rate("TEST_API_RATE_ANONYMOUS", "")
 API_RATE_USER = env.rate("TEST_API_RATE_USER", "")
 SHELLS_FAIL_LOUDLY = True  # learning/shells.py: a shell that reads the reader fails the request

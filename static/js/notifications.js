@@ -91,7 +91,7 @@
     function connect() {
         clearTimeout(reconnectTimer);
         const scheme = window.location.protocol === "https:" ? "wss" : "ws";
-        socket = new WebSocket(scheme + "://" + window.location.host + "/ws/notifications/");
+        socket = new WebSocket(scheme + "://" + window.location.host + link.dataset.socketUrl);
         socket.addEventListener("open", function () {
             attempts = 0;
             link.dataset.live = "connected";
@@ -114,5 +114,5 @@
     // A page restored from the back/forward cache shows an old count.
     window.addEventListener("pageshow", function (event) { if (event.persisted) refresh(); });
     refresh();
-    if ("WebSocket" in window) connect();
+    if ("WebSocket" in window && link.dataset.socketUrl) connect();
 })();
