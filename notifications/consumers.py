@@ -8,8 +8,9 @@ Protocol (JSON text frames), server → client only:
 Frames from the client are ignored. Each socket joins the group ``notifications.user.<id>`` of
 its user (live.py), to which the worker sends every new notification. Connections are closed
 with 4401 when not logged in (right after the handshake is accepted, so that browsers see the
-code, as the chat does) and with 4503 when the channel layer cannot be reached (the handshake is
-refused; the page tries again later). The page reads the unread count over HTTP
+code, as the chat does), with 4503 when the channel layer cannot be reached (the handshake is
+refused; the page tries again later), and with 4000 when the user logs out (anywhere: the page
+reconnects, which only a page still logged in can do). The page reads the unread count over HTTP
 (``/notifications/unread/``) whenever its socket opens, so nothing missed while it was closed
 stays missed.
 """
@@ -25,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_UNAVAILABLE = 4503
+CLOSE_SESSION_ENDED = 4000
 # What a channel layer raises when its server goes away (redis-py wraps socket errors).
 CHANNEL_LAYER_ERRORS = (RedisError, OSError)
 
@@ -73,3 +75,7 @@ class NotificationConsumer(AsyncJsonWebsocketConsumer):
 
     async def notification_created(self, event):
         await self.send_json(event["frame"])
+
+    async def session_ended(self, event):
+        """The user logged out somewhere: close; the page reconnects if it still may."""
+        await self.close(code=CLOSE_SESSION_ENDED)

@@ -56,3 +56,16 @@ async def _send_all(layer, events):
                 logger.warning("Could not push a notification live", exc_info=True)
     if failed > 1:
         logger.warning("Could not push %d notifications live", failed)
+
+
+def session_ended(sender=None, user=None, **kwargs):
+    """A user logged out (``user_logged_out``): their open sockets close (code 4000), and each
+    page reconnects, which only a page still logged in can do. So a tab left open after logging
+    out receives no more of that user's notifications."""
+    layer = get_channel_layer()
+    if layer is None or user is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group_name(user.pk), {"type": "session.ended"})
+    except Exception:
+        logger.warning("Could not close the notification sockets of user %s", user.pk)

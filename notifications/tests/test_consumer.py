@@ -118,3 +118,16 @@ def test_a_push_that_cannot_reach_the_channel_layer_is_logged_not_raised(
     monkeypatch.setattr(get_channel_layer(), "group_send", unreachable)
     live.push([notification(student.pk, 1), notification(student.pk, 2)], {})
     assert "Could not push" in caplog.text
+
+
+async def test_logging_out_closes_the_users_open_sockets_and_no_one_elses(student, instructor):
+    mine, theirs = await socket_of(student), await socket_of(instructor)
+    assert (await mine.connect(timeout=TIMEOUT))[0] and (await theirs.connect(timeout=TIMEOUT))[0]
+    client = Client()
+    await database_sync_to_async(client.force_login)(student)
+    await database_sync_to_async(client.post)("/accounts/logout/")
+    closed = await mine.receive_output(timeout=TIMEOUT)
+    assert closed == {"type": "websocket.close", "code": consumers.CLOSE_SESSION_ENDED}
+    assert await theirs.receive_nothing(timeout=0.3)
+    await mine.disconnect()
+    await theirs.disconnect()
