@@ -198,8 +198,9 @@ def _search_course_ids(query, private):
     word ("calc" finds Calculus); and, on PostgreSQL, when nothing matched, courses whose words
     are close to it ("calculs": modelsearch's trigram search, with pg_trgm).
 
-    Only ids leave this function: module text is searched, never shown, so a search cannot
-    reveal what a module says to someone who may not read it.
+    Only ids leave this function: module text is searched, never shown. A search tells no more
+    than that some module of a course holds the words (of a module not open to the reader yet,
+    or of a course they are not enrolled in), never what the module says.
     """
     ranked = []
     seen = set()
