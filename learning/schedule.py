@@ -8,7 +8,8 @@ A course's instructor sets, per module (the page editor's "Release and due date"
   quiz passed after it is recorded as late (``QuizAttempt.late``).
 
 A course may also be **sequential** (``CoursePage.sequential``): a module opens once the student
-completed the one before it.
+completed the one before it; one they completed stays open, should they mark an earlier one not
+done again.
 
 A module that has not opened for a student is **locked** for them: its title shows with when it
 opens (or which module to complete first), and its body, its documents and its API contents
@@ -126,8 +127,9 @@ def module_states(course, modules, enrollment, completed_ids=(), now=None):
             continue
         opening = times.opening_for(enrolled_at)
         after = None
-        if course.sequential and previous is not None and previous.pk not in completed_ids:
-            after = previous
+        waiting = previous is not None and previous.pk not in completed_ids
+        if course.sequential and waiting and module.pk not in completed_ids:
+            after = previous  # a module the student completed stays open to them
         states[module.pk] = ModuleState(
             opens_at=opening if opening is not None and opening > now else None,
             after=after,

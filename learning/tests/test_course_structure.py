@@ -446,3 +446,18 @@ def test_a_deleted_announcement_is_withdrawn_from_those_who_have_not_read_it(
     assert Notification.objects.filter(user=enrolled_student).exists()
     announcement.delete()
     assert not Notification.objects.filter(user=enrolled_student).exists()
+
+
+def test_in_a_sequential_course_a_completed_module_stays_open_when_an_earlier_one_is_undone(
+    client, clock, enrolled, course, module, instructor
+):
+    course.sequential = True
+    course.save_revision().publish()
+    second = factories.ModulePageFactory(parent=course, title="Derivatives", owner=instructor)
+    third = factories.ModulePageFactory(parent=course, title="Integrals", owner=instructor)
+    client.force_login(enrolled)
+    client.post(f"/learn/modules/{module.pk}/complete/")
+    client.post(f"/learn/modules/{second.pk}/complete/")
+    client.post(f"/learn/modules/{module.pk}/uncomplete/")
+    assert client.get(second.url).status_code == 200
+    assert client.get(third.url).status_code == 200
