@@ -424,7 +424,7 @@ def test_the_documents_listing_asks_as_many_queries_for_one_course_as_for_many(
 def test_the_calendar_leaves_out_control_characters_and_answers_head(
     client, clock, enrolled, module
 ):
-    publish(module, title="Limits\x0b and\x00 more", opens_at=T0 + timedelta(days=1))
+    publish(module, title="Limits\x0b and\x07 more", opens_at=T0 + timedelta(days=1))
     feed = CalendarFeed.objects.create(user=enrolled)
     url = f"/learn/calendar/{feed.token}.ics"
     text = client.get(url).content.decode()
