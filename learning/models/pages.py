@@ -746,7 +746,15 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
             "quizzes_to_pass": Fact(context.get("quizzes_to_pass")),
             "quizzes_passed": Fact(True, **{i: Fact(i in passed_here) for i in quiz_ids}),
             "due_note": Fact(context.get("due_note")),
+            "next_locked": Fact(context.get("next_locked")),
         }
+
+    def following_module(self, modules):
+        """The module after this one in ``modules``, or None."""
+        ids = [module.pk for module in modules]
+        if self.pk not in ids or ids.index(self.pk) + 1 >= len(ids):
+            return None
+        return modules[ids.index(self.pk) + 1]
 
     def body_parts(self, request):
         """The body's blocks for the template, each with its HTML when it is the same for all.
@@ -838,6 +846,9 @@ class ModulePage(RoutedPageMixin, CoursePermissionsMixin, Page):
         if enrollment is not None:  # a student's locks (learning.schedule)
             states = schedule.module_states(course, modules, enrollment, completed)
             state = states.get(self.pk)
+            following = self.following_module(modules)
+            # "Next" leads back to the course while the next module is closed to the student.
+            context["next_locked"] = following is not None and states[following.pk].locked
             if state is not None and state.due_at is not None:
                 context["due_note"] = True
                 values = {

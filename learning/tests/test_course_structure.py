@@ -461,3 +461,20 @@ def test_in_a_sequential_course_a_completed_module_stays_open_when_an_earlier_on
     client.post(f"/learn/modules/{module.pk}/uncomplete/")
     assert client.get(second.url).status_code == 200
     assert client.get(third.url).status_code == 200
+
+
+@pytest.mark.parametrize("cached", [False, True], ids=["page-cache-off", "page-cache-on"])
+def test_next_leads_back_to_the_course_while_the_next_module_is_closed(
+    client, clock, enrolled, dripped, module, course, settings, cached
+):
+    settings.PAGE_CACHE_SECONDS = 60 if cached else 0
+    client.force_login(enrolled)
+    clock.set(T0 + timedelta(days=1))
+    for _ in range(2):  # the second from the kept shell
+        page = client.get(module.url).content.decode()
+        assert f'href="{dripped.url}" rel="next"' not in page and "Back to the course" in page
+    response = client.post(f"/learn/modules/{module.pk}/complete/")
+    assert response["Location"] == course.url
+    clock.set(T0 + timedelta(days=8))
+    page = client.get(module.url).content.decode()
+    assert f'href="{dripped.url}" rel="next"' in page

@@ -16,14 +16,21 @@ def _live_module(module_id):
     return get_object_or_404(with_live_parent(ModulePage.objects.live().public()), pk=module_id)
 
 
-def _next_module(module):
-    return (
+def _next_module(module, user=None):
+    """The live module after ``module``; None when there is none, or when it is still closed
+    to ``user`` (learning.schedule)."""
+    following = (
         ModulePage.objects.live()
         .sibling_of(module, inclusive=False)
         .filter(path__gt=module.path)
         .order_by("path")
         .first()
     )
+    if following is not None and user is not None:
+        enrollment = Enrollment.of(user, module.course)
+        if progress.closed_state(user, following, enrollment) is not None:
+            return None
+    return following
 
 
 @login_required
@@ -38,7 +45,7 @@ def complete(request, module_id):
     if course_completed:
         messages.success(request, f"You completed “{module.course.title}”. Well done!")
         return redirect(module.course.url)
-    following = _next_module(module)
+    following = _next_module(module, request.user)
     return redirect(following.url if following else module.course.url)
 
 
@@ -127,7 +134,7 @@ def quiz_attempt(request, attempt_id):
             "module": module,
             "questions": questions,
             "standing": standing,
-            "next_module": _next_module(module) if attempt.passed else None,
+            "next_module": _next_module(module, request.user) if attempt.passed else None,
         },
     )
 
