@@ -35,9 +35,10 @@ class ModuleDate:
 
 
 def student_dates(user, enrollments=None, request=None):
-    """Every dated module of the courses ``user`` is enrolled in (live ones), in course order:
-    one query for the dated modules, one for the student's completions of them (none without
-    dated modules), one for the enrollments when they are not given; whatever their number."""
+    """Every dated module of the courses ``user`` is enrolled in (live ones, under no view
+    restriction), in course order: one query for the dated modules, and only when there are
+    some, two for their view restrictions and one for the student's completions of them; one for
+    the enrollments when they are not given; whatever their number."""
     if enrollments is None:
         enrollments = list(
             Enrollment.objects.filter(user=user, course__live=True).select_related("course")
@@ -48,11 +49,17 @@ def student_dates(user, enrollments=None, request=None):
     found = list(
         live_modules_under([e.course for e in enrollments])
         .filter(schedule.dated_q())
-        .exclude(private_pages_q())  # a module under a view restriction: not listed
         .values_list("pk", "title", "slug", "path", *ModuleTimes.FIELDS)
     )
     if not found:
         return []
+    # A module under a view restriction is not listed (two queries, only for dated modules).
+    public = set(
+        ModulePage.objects.filter(pk__in=[row[0] for row in found])
+        .exclude(private_pages_q())
+        .values_list("pk", flat=True)
+    )
+    found = [row for row in found if row[0] in public]
     done = set(
         ModuleCompletion.objects.filter(
             user=user, module_id__in=[row[0] for row in found]

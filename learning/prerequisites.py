@@ -16,27 +16,34 @@ def enrollable_courses():
     return with_live_parent(CoursePage.objects.live().public())
 
 
-def required_courses(course):
-    """The courses ``course`` requires that a student can enroll in, by title (one query)."""
-    return list(
-        enrollable_courses()
-        .filter(required_by=course)
+def _enrollable(courses):
+    """Of ``courses`` (a queryset), those a student can enroll in, by title: one query, and
+    two more (the view restrictions) only when there are some."""
+    found = list(
+        with_live_parent(courses.live())
         .order_by("title")
         .only("id", "title", "url_path", "path", "depth")
     )
+    if not found:
+        return []
+    public = set(
+        CoursePage.objects.filter(pk__in=[course.pk for course in found])
+        .public()
+        .values_list("pk", flat=True)
+    )
+    return [course for course in found if course.pk in public]
+
+
+def required_courses(course):
+    """The courses ``course`` requires that a student can enroll in, by title."""
+    return _enrollable(CoursePage.objects.filter(required_by=course))
 
 
 def missing_prerequisites(user, course):
     """The courses ``course`` requires (that a student can enroll in) that ``user`` has not
-    completed (one query)."""
+    completed."""
     held = Certificate.objects.filter(user_id=user.pk, course=OuterRef("pk"))
-    return list(
-        enrollable_courses()
-        .filter(required_by=course)
-        .exclude(Exists(held))
-        .order_by("title")
-        .only("id", "title", "url_path", "path", "depth")
-    )
+    return _enrollable(CoursePage.objects.filter(required_by=course).exclude(Exists(held)))
 
 
 def as_links(courses, request=None):
