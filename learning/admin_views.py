@@ -15,6 +15,7 @@ from wagtail.admin.views.reports import ReportView
 from learning import access, gradebook, progress, quizzes
 from learning.models import Enrollment, QuizAttempt, annotate_module_counts
 from learning.reports import build_report, csv_safe, report_csv
+from learning.schedule import ModuleTimes
 
 
 def report_index(request):
@@ -74,9 +75,24 @@ class ModuleColumn(Column):
     def __init__(self, module, number):
         super().__init__(
             f"module_{module.pk}",
-            label=f"{number}. {module.title}",
+            label=f"{number}. {module.title}{schedule_label(module)}",
             accessor=lambda row: row.cell(module).summary(),
         )
+
+
+def schedule_label(module):
+    """A module's release and due settings, for its column's heading ("" without any)."""
+    times = ModuleTimes.of(module)
+    parts = []
+    if times.opens_at:
+        parts.append(f"opens {times.opens_at:%Y-%m-%d}")
+    if times.opens_after_days is not None:
+        parts.append(f"opens day {times.opens_after_days}")
+    if times.due_at:
+        parts.append(f"due {times.due_at:%Y-%m-%d}")
+    if times.due_after_days is not None:
+        parts.append(f"due day {times.due_after_days}")
+    return f" ({', '.join(parts)})" if parts else ""
 
 
 class GradebookView(ReportView):

@@ -160,6 +160,13 @@ class Tab:
         that is meant to be an error page (``status``), that one message is expected.
         """
         self.page.wait_for_load_state("load")
+        # Fade-ins (the admin's messages, a notification's toast) are checked once finished:
+        # mid-fade, their colours are not the ones a reader sees.
+        self.page.evaluate(
+            "() => Promise.all(document.getAnimations()"
+            ".filter(a => a.effect && a.effect.getTiming().iterations !== Infinity)"
+            ".map(a => a.finished.catch(() => null)))"
+        )
         if not self.page.evaluate("typeof window.axe === 'object'"):
             self.page.add_script_tag(content=AXE.read_text(encoding="utf-8"))
         # iframes: false keeps axe out of the (blocked) third-party player; the <iframe> element

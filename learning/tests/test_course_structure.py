@@ -478,3 +478,11 @@ def test_next_leads_back_to_the_course_while_the_next_module_is_closed(
     clock.set(T0 + timedelta(days=8))
     page = client.get(module.url).content.decode()
     assert f'href="{dripped.url}" rel="next"' in page
+
+
+def test_the_gradebook_heads_each_module_with_its_release_and_due_settings(
+    client, clock, enrolled, dripped, course, instructor
+):
+    client.force_login(instructor)
+    page = client.get(f"/admin/learning/gradebook/{course.pk}/").content.decode()
+    assert "2. Derivatives (opens day 7)" in page
