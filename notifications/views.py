@@ -97,9 +97,13 @@ def mark_all_read(request):
 @private
 @login_required
 def open_notification(request, notification_id):
-    """Mark the notification read and go to its page (only ever a path on this site)."""
+    """Mark the notification read and go to its page (only ever a path on this site).
+
+    A GET from another site (an image or link there: ``Sec-Fetch-Site: cross-site``) only
+    redirects: another site cannot mark a user's notifications read."""
     notification = get_object_or_404(Notification, pk=notification_id, user=request.user)
-    if notification.read_at is None:
+    from_elsewhere = request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site")
+    if notification.read_at is None and not from_elsewhere:
         Notification.objects.filter(pk=notification.pk).update(read_at=timezone.now())
     if services.is_site_path(notification.url):
         return redirect(notification.url)

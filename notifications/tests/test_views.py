@@ -127,6 +127,19 @@ def test_opening_a_notification_marks_it_read_and_follows_its_path(reader, stude
     assert notification.read_at is not None
 
 
+def test_another_site_cannot_mark_a_notification_read_by_linking_to_it(reader, student):
+    notification = make(student, url="/mathematics/calculus/")
+    response = reader.get(
+        f"/notifications/{notification.pk}/open/", HTTP_SEC_FETCH_SITE="cross-site"
+    )
+    assert response.status_code == 302 and response["Location"] == "/mathematics/calculus/"
+    notification.refresh_from_db()
+    assert notification.read_at is None
+    reader.get(f"/notifications/{notification.pk}/open/", HTTP_SEC_FETCH_SITE="same-origin")
+    notification.refresh_from_db()
+    assert notification.read_at is not None
+
+
 @pytest.mark.parametrize("url", ["https://evil.example/", "//evil.example/x", ""])
 def test_opening_a_notification_with_no_path_on_this_site_goes_to_the_centre(reader, student, url):
     notification = make(student, url=url)  # stored by other means than notify(), which refuses
