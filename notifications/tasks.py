@@ -38,6 +38,9 @@ TASK_ATTEMPTS = 4
 #: Wait before the n-th retry of a batch (1-based): 1, 5 and 30 minutes.
 BACKOFF = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 SMTP_ERRORS = (smtplib.SMTPException, OSError)
+#: What the mail server answers about one message (its recipient, sender or content): that
+#: message is set aside, the rest of the batch is sent.
+REFUSED = (smtplib.SMTPRecipientsRefused, smtplib.SMTPSenderRefused, smtplib.SMTPDataError)
 
 
 def chunks(items, size):
@@ -137,7 +140,12 @@ def send_emails(notification_ids):
                 logger.error("Notification %s cannot be e-mailed: %s", row.pk, exc)
                 broken.append(row.pk)
                 continue
-            connection.send_messages([email])
+            try:
+                connection.send_messages([email])
+            except REFUSED as exc:  # this address or message only: the batch goes on
+                logger.error("The mail server refused notification %s: %s", row.pk, exc)
+                broken.append(row.pk)
+                continue
             sent.append(row.pk)
     except SMTP_ERRORS as exc:
         error = f"{type(exc).__name__}: {exc}"[:1000]
@@ -151,7 +159,7 @@ def send_emails(notification_ids):
         now = timezone.now()
         Notification.objects.filter(pk__in=sent).update(email_sent_at=now, email_error="")
         Notification.objects.filter(pk__in=broken).update(
-            email_due=False, email_error="This notification cannot be e-mailed."
+            email_due=False, email_error="This notification cannot be e-mailed to its address."
         )
     done = set(sent) | set(broken)
     failed = [row for row in rows if row.pk not in done]

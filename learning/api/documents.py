@@ -30,22 +30,27 @@ def readable_module_ids(user):
     if not courses:
         return []
     by_path = {course.path: course for course in courses}
-    modules = defaultdict(list)  # course id -> its modules, in order
-    for pk, path, *times in (
+    found = []  # every module of those courses, as before
+    modules = defaultdict(list)  # course id -> its live modules, in order (what locks count)
+    for pk, path, live, *times in (
         ModulePage.objects.filter(
             reduce(or_, (Q(path__startswith=c.path, depth=c.depth + 1) for c in courses))
         )
         .order_by("path")
-        .values_list("pk", "path", *ModuleTimes.FIELDS)
+        .values_list("pk", "path", "live", *ModuleTimes.FIELDS)
     ):
-        course = by_path[path[: -ModulePage.steplen]]
-        modules[course.pk].append(SimpleNamespace(pk=pk, times=ModuleTimes(*times)))
-    # A student's locks: only where something can lock (a sequence, an opening).
+        found.append(pk)
+        if live:
+            course = by_path[path[: -ModulePage.steplen]]
+            modules[course.pk].append(SimpleNamespace(pk=pk, times=ModuleTimes(*times)))
+    # A student's locks: only where something can lock (a sequence, an opening), and never for
+    # the course's staff.
     studied = [
         course
         for course in courses
         if course.owner_id != user.pk
         and (course.sequential or any(m.times.has_opening for m in modules[course.pk]))
+        and not access.is_course_staff(user, course)
     ]
     locked = set()
     if studied:
@@ -59,7 +64,7 @@ def readable_module_ids(user):
                 course, modules[course.pk], enrollments.get(course.pk), done
             )
             locked |= {pk for pk, state in states.items() if state.locked}
-    return [str(m.pk) for ms in modules.values() for m in ms if m.pk not in locked]
+    return [str(pk) for pk in found if pk not in locked]
 
 
 def listable_documents(queryset, user):

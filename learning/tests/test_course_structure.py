@@ -486,3 +486,21 @@ def test_the_gradebook_heads_each_module_with_its_release_and_due_settings(
     client.force_login(instructor)
     page = client.get(f"/admin/learning/gradebook/{course.pk}/").content.decode()
     assert "2. Derivatives (opens day 7)" in page
+
+
+def test_an_unpublished_module_of_a_sequential_course_hides_no_later_handout(
+    client, clock, enrolled, course, module, instructor, handout
+):
+    course.sequential = True
+    course.save_revision().publish()
+    draft = factories.ModulePageFactory(parent=course, title="Draft", owner=instructor)
+    draft.unpublish()
+    third = factories.ModulePageFactory(parent=course, title="Integrals", owner=instructor)
+    block = {"type": "file", "value": {"document": handout.pk, "title": "", "description": ""}}
+    publish(third, body=[block])
+    client.force_login(enrolled)
+    client.post(f"/learn/modules/{module.pk}/complete/")
+    assert client.get(third.url).status_code == 200
+    assert client.get(handout.url).status_code == 200
+    listed = client.get("/api/v2/documents/", **basic(enrolled)).json()
+    assert handout.pk in [item["id"] for item in listed["items"]]

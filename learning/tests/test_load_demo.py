@@ -162,3 +162,11 @@ def test_load_demo_runs_again_after_a_demo_learner_left_and_rejoined(demo):
     call_command("load_demo", stdout=io.StringIO())
     assert Enrollment.objects.filter(user__username="classmate").exists()
     assert QuizAttempt.objects.count() == attempts  # nothing replayed over what is there
+
+
+def test_the_demo_learners_first_days_are_kept(demo):
+    from learning.models import CourseStart, Enrollment
+
+    for enrollment in Enrollment.objects.all():
+        start = CourseStart.objects.get(user=enrollment.user, course=enrollment.course)
+        assert start.started_at == enrollment.created_at

@@ -301,3 +301,21 @@ def test_a_row_that_cannot_be_e_mailed_stops_neither_the_batch_nor_records_the_r
     broken = Notification.objects.get(user=student)
     assert (broken.email_due, broken.email_sent_at) == (False, None)
     assert services.retry_unsent() == 0
+
+
+def test_an_address_the_server_refuses_is_set_aside_and_the_rest_of_the_batch_is_sent(
+    student, instructor
+):
+    services.notify([student.pk, instructor.pk], **ARGS)
+    real = mail.backends.locmem.EmailBackend.send_messages
+
+    def refuse_student(self, messages):
+        if messages[0].to == [student.email]:
+            raise smtplib.SMTPRecipientsRefused({student.email: (550, b"No such user")})
+        return real(self, messages)
+
+    with mock.patch.object(mail.backends.locmem.EmailBackend, "send_messages", refuse_student):
+        run_worker()
+    assert [message.to for message in mail.outbox] == [[instructor.email]]
+    refused = Notification.objects.get(user=student)
+    assert (refused.email_due, refused.email_sent_at) == (False, None)

@@ -27,6 +27,7 @@ from learning.announcements import announce
 from learning.models import (
     Announcement,
     CoursePage,
+    CourseStart,
     Enrollment,
     ModuleCompletion,
     ModulePage,
@@ -239,6 +240,10 @@ class Command(BaseCommand):
             user = users[username]
             enrollment, created = Enrollment.objects.get_or_create(
                 user=user, course=course, defaults={"created_at": now - timedelta(days=30)}
+            )
+            # Their first day in the course, kept should they leave (Enrollment.start).
+            CourseStart.objects.get_or_create(
+                user=user, course=course, defaults={"started_at": enrollment.created_at}
             )
             if not created:
                 continue
