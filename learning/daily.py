@@ -18,8 +18,7 @@ from urllib.parse import urlsplit
 
 from learning import schedule
 from learning.models import CoursePage, Enrollment, ModuleCompletion, ModulePage
-from learning.models.pages import ModuleSummary, child_url, with_live_parent
-from learning.schedule import ModuleTimes
+from learning.models.pages import with_live_parent
 from notifications.services import notify
 
 LOOK_BACK = timedelta(days=3)
@@ -33,16 +32,7 @@ def courses_with_dates():
     paths = {path[: -ModulePage.steplen] for path in dated.values_list("path", flat=True)}
     for course in with_live_parent(CoursePage.objects.live().filter(path__in=paths)):
         base = urlsplit(course.get_url() or "/").path
-        rows = (
-            ModulePage.objects.child_of(course)
-            .live()
-            .order_by("path")
-            .values_list("pk", "title", "slug", *ModuleTimes.FIELDS)
-        )
-        modules = [
-            ModuleSummary(pk, title, slug, "", url=child_url(base, slug), times=ModuleTimes(*t))
-            for pk, title, slug, *t in rows
-        ]
+        modules = course.module_summaries(base)
         yield course, modules
 
 

@@ -36,7 +36,6 @@ from learning.models import (
     with_live_parent,
 )
 from learning.models.api_fields import related_data_for
-from learning.models.pages import ModuleSummary, child_url
 from learning.progress import progress_for_courses
 
 
@@ -216,19 +215,8 @@ class CoursesAPIViewSet(BoundedIdPatterns, PrefetchedListingMixin, PagesAPIViewS
         staff = enrollment is None and access.is_course_staff(user, course)
         if enrollment is None and not staff:
             raise PermissionDenied("Enroll in this course to read its contents.")
-        found = (
-            ModulePage.objects.child_of(course)
-            .live()
-            .order_by("path")
-            .values_list("pk", "title", "slug", "description", *schedule.ModuleTimes.FIELDS)
-        )
-        base = course.get_url(request) or ""
-        summaries = {
-            pk: ModuleSummary(
-                pk, title, slug, text, url=child_url(base, slug), times=schedule.ModuleTimes(*t)
-            )
-            for pk, title, slug, text, *t in found
-        }
+        modules = course.module_summaries(course.get_url(request) or "")
+        summaries = {module.pk: module for module in modules}
         ids = list(summaries)
         # A module's own view restriction (say, to a group) holds here as on the site.
         restrictions = PageViewRestriction.objects.filter(page_id__in=ids)

@@ -440,18 +440,7 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
 
         def build():
             base = self.relative_url(site_for(request), request) if request else self.url
-            found = (
-                ModulePage.objects.child_of(self)
-                .live()
-                .order_by("path")
-                .values_list("pk", "title", "slug", "description", *ModuleTimes.FIELDS)
-            )
-            return [
-                ModuleSummary(
-                    pk, title, slug, description, url=child_url(base, slug), times=ModuleTimes(*t)
-                )
-                for pk, title, slug, description, *t in found
-            ]
+            return self.module_summaries(base)
 
         current = page_cache.request_generation(request) if request is not None else None
         if not current:
@@ -461,6 +450,22 @@ class CoursePage(RoutedPageMixin, CoursePermissionsMixin, Page):
                 f"module-list:{site_tags.site_key(request)}:{self.pk}", build, current
             )
         )
+
+    def module_summaries(self, base):
+        """The live modules, in order, as new ``ModuleSummary`` rows with their URLs under
+        ``base`` (this course's URL): one query."""
+        found = (
+            ModulePage.objects.child_of(self)
+            .live()
+            .order_by("path")
+            .values_list("pk", "title", "slug", "description", *ModuleTimes.FIELDS)
+        )
+        return [
+            ModuleSummary(
+                pk, title, slug, description, url=child_url(base, slug), times=ModuleTimes(*t)
+            )
+            for pk, title, slug, description, *t in found
+        ]
 
     def reader_modules(self, user, request=None, module=None):
         """``(live_modules(user, request), the user's enrollment or None, the ids of the quizzes
